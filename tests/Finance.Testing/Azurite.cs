@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Finance.Testing;
+
+/// <summary>
+/// One Azurite per test process, started from the checkout's node_modules on free loopback ports with in-memory
+/// persistence, and stopped when the test process exits. Tests isolate themselves by table and container names.
+/// </summary>
+public sealed class Azurite : IAsyncDisposable
+{
+    /// <summary>The well-known development account key Azurite accepts (public, not a secret).</summary>
+    public const string AccountName = "devstoreaccount1";
+    public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    private static readonly SemaphoreSlim StartLock = new(1, 1);
+    private static Azurite? shared;
+
+    private readonly Process process;
+    private readonly StringBuilder output = new();
+
+    private Azurite(Process process, int blobPort, int queuePort, int tablePort)
+    {
+        this.process = process;
+        BlobPort = blobPort;
+        QueuePort = queuePort;
+        TablePort = tablePort;
+    }
+
+    public int BlobPort { get; }
+    public int QueuePort { get; }
+    public int TablePort { get; }
+
+    public Uri BlobEndpoint => new($"http://127.0.0.1:{BlobPort}/{AccountName}");
+    public Uri TableEndpoint => new($"http://127.0.0.1:{TablePort}/{AccountName}");
+
+    public string ConnectionString =>
+        $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};" +
+        $"BlobEndpoint={BlobEndpoint};QueueEndpoint=http://127.0.0.1:{QueuePort}/{AccountName};TableEndpoint={TableEndpoint};";
+
+    /// <summary>The Azurite shared by every test in this process; started on first use.</summary>
+    public static async Task<Azurite> SharedAsync()
+    {
+        await StartLock.WaitAsync();
+        try
+        {
+            if (shared is null)
+            {
+                shared = await StartAsync();
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => shared.Stop();
+            }
+            return shared;
+        }
+        finally
+        {
+            StartLock.Release();
+        }
+    }
+
+    public static async Task<Azurite> StartAsync()
+    {
+        var root = RepositoryRoot.Path;
+        var script = Path.Combine(root, "node_modules", "azurite", "dist", "src", "azurite.js");
+        if (!File.Exists(script))
+        {
+            throw new InvalidOperationException($"Azurite is not installed at {script}; run `npm ci` in {root} first.");
+        }
+
+        var ports = FreePorts.Take(3);
+        var location = Path.Combine(Path.GetTempPath(), "azurite-tests-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(location);
+        var start = new ProcessStartInfo("node")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = root,
+        };
+        foreach (var arg in new[]
+                 {
+                     script, "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl",
+                     "--blobHost", "127.0.0.1", "--blobPort", ports[0].ToString(System.Globalization.CultureInfo.InvariantCulture),
+                     "--queueHost", "127.0.0.1", "--queuePort", ports[1].ToString(System.Globalization.CultureInfo.InvariantCulture),
+                     "--tableHost", "127.0.0.1", "--tablePort", ports[2].ToString(System.Globalization.CultureInfo.InvariantCulture),
+                     "--location", location,
+                 })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node for Azurite.");
+        var azurite = new Azurite(process, ports[0], ports[1], ports[2]);
+        process.OutputDataReceived += (_, e) => azurite.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => azurite.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            foreach (var port in ports)
+            {
+                await FreePorts.WaitUntilListeningAsync(port, TimeSpan.FromSeconds(60), () => process.HasExited);
+            }
+        }
+        catch (Exception e)
+        {
+            azurite.Stop();
+            throw new InvalidOperationException($"Azurite did not start: {e.Message}\n{azurite.Output}", e);
+        }
+        if (process.HasExited)
+        {
+            throw new InvalidOperationException($"Azurite exited with {process.ExitCode}:\n{azurite.Output}");
+        }
+        return azurite;
+    }
+
+    public string Output
+    {
+        get
+        {
+            lock (output)
+            {
+                return output.ToString();
+            }
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (output)
+        {
+            if (output.Length < 64_000)
+            {
+                output.AppendLine(line);
+            }
+        }
+    }
+
+    public void Stop()
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(5_000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Stop();
+        process.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
