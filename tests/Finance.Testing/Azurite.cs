@@ -67,6 +67,8 @@ public sealed class Azurite : IAsyncDisposable
         }
 
         var ports = FreePorts.Take(3);
+        // In-memory persistence: nothing is written to disk and every run starts empty. Azurite refuses --location with it,
+        // so its working directory is a fresh temporary folder (it may still write a debug log there).
         var location = Path.Combine(Path.GetTempPath(), "azurite-tests-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(location);
         var start = new ProcessStartInfo("node")
@@ -74,7 +76,7 @@ public sealed class Azurite : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = root,
+            WorkingDirectory = location,
         };
         foreach (var arg in new[]
                  {
@@ -82,7 +84,6 @@ public sealed class Azurite : IAsyncDisposable
                      "--blobHost", "127.0.0.1", "--blobPort", ports[0].ToString(System.Globalization.CultureInfo.InvariantCulture),
                      "--queueHost", "127.0.0.1", "--queuePort", ports[1].ToString(System.Globalization.CultureInfo.InvariantCulture),
                      "--tableHost", "127.0.0.1", "--tablePort", ports[2].ToString(System.Globalization.CultureInfo.InvariantCulture),
-                     "--location", location,
                  })
         {
             start.ArgumentList.Add(arg);

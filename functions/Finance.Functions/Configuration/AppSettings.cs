@@ -5,7 +5,11 @@ namespace Finance.Functions.Configuration;
 /// <param name="Description">What it is for, shown in the README and the sample settings.</param>
 /// <param name="LocalDefault">The value used by <c>local.settings.sample.json</c> and the run command; never a secret.</param>
 /// <param name="InAzure">True when the Bicep must set it as an app setting of the Function App.</param>
-public sealed record AppSetting(string Name, string Description, string LocalDefault, bool InAzure);
+public sealed record AppSetting(string Name, string Description, string LocalDefault, bool InAzure)
+{
+    /// <summary>The configuration key: environment variables' <c>__</c> becomes <c>:</c> in .NET configuration.</summary>
+    public string Key => Name.Replace("__", ":", StringComparison.Ordinal);
+}
 
 /// <summary>
 /// Every setting the function app reads, in one list. The infrastructure tests compare this list with the app settings
@@ -43,7 +47,7 @@ public static class AppSettings
         "Auth__Issuer", "Accepted JWT issuer (Entra ID tenant issuer in Azure).", "https://dev.local/finance", InAzure: true);
 
     public static readonly AppSetting AuthAudience = new(
-        "Auth__Audience", "Accepted JWT audience (the app registration's application ID URI).", "api://finance-dev", InAzure: true);
+        "Auth__Audience", "Accepted JWT audience: the API app registration's Application (client) ID for v2.0 tokens.", "api://finance-dev", InAzure: true);
 
     public static readonly AppSetting HeartbeatSchedule = new(
         "Heartbeat__Schedule", "NCRONTAB (UTC) of the heartbeat timer.", "0 */5 * * * *", InAzure: true);

@@ -1,0 +1,63 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Finance.Functions.Configuration;
+using Finance.Functions.Health;
+using Finance.Functions.Heartbeat;
+using Finance.Functions.Pools;
+using Microsoft.AspNetCore.Http.Json;
+using NodaTime;
+using NodaTime.Serialization.SystemTextJson;
+
+namespace Finance.Functions.Hosting;
+
+/// <summary>The composition root: one ASP.NET Core app serving every function, used by Program and by the tests.</summary>
+public static class FunctionApp
+{
+    /// <summary>Port used when neither the host nor the run command sets one.</summary>
+    public const int DefaultPort = 7071;
+
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        builder.Configuration.AddEnvironmentVariables();
+
+        // The Functions host tells the handler its port; only the host (on the same machine) talks to it.
+        var port = builder.Configuration.GetValue(AppSettings.HandlerPort.Key, DefaultPort);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, port);
+            kestrel.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
+        });
+
+        builder.Services.ConfigureHttpJsonOptions(options => Configure(options.SerializerOptions));
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<JsonOptions>>().Value.SerializerOptions);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddSingleton<IClock>(SystemClock.Instance);
+        builder.Services.AddSingleton(sp => LedgerStorage.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
+
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        // Unhandled failures answer 500 problem+json with no detail: no stack traces or storage errors leave the app.
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+        });
+        app.UseStatusCodePages();
+
+        app.MapHealthApi();
+        app.MapPoolsApi();
+        app.MapHeartbeat();
+        return app;
+    }
+
+    public static void Configure(JsonSerializerOptions options)
+    {
+        options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        options.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+        options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        options.NumberHandling = JsonNumberHandling.Strict;
+        options.ConfigureForNodaTime(DateTimeZoneProviders.Tzdb);
+    }
+}

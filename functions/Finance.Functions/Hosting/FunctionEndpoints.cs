@@ -1,0 +1,58 @@
+using System.Text.RegularExpressions;
+
+namespace Finance.Functions.Hosting;
+
+/// <summary>
+/// Declares functions once: each call maps the handler's endpoint and attaches the <see cref="FunctionMetadata"/> that
+/// <see cref="FunctionJsonWriter"/> turns into <c>&lt;Name&gt;/function.json</c>.
+/// </summary>
+public static partial class FunctionEndpoints
+{
+    // Function names become folder names in the package and URL paths for timers: keep them plain.
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9]{0,63}$")]
+    private static partial Regex FunctionName();
+
+    /// <summary>An HTTP function. With <c>enableForwardingHttpRequest</c> the host forwards the request unchanged, so the
+    /// handler serves it at <c>/api/{route}</c>, exactly as a client addresses the function app.</summary>
+    public static RouteHandlerBuilder MapHttpFunction(
+        this IEndpointRouteBuilder endpoints, string name, string method, string route, AuthLevel authLevel, Delegate handler)
+    {
+        ValidateName(name);
+        var metadata = new FunctionMetadata(name, new HttpFunctionTrigger(route, [method.ToUpperInvariant()], authLevel));
+        return endpoints.MapMethods($"/{FunctionMetadata.RoutePrefix}/{route}", [method.ToUpperInvariant()], handler)
+            .WithName(name)
+            .WithMetadata(metadata);
+    }
+
+    /// <summary>A timer function. The host POSTs its invocation payload to <c>/{name}</c> and expects the invocation
+    /// response envelope back; <see cref="TimerInvocation"/> handles both sides so handlers see only the timer's data.</summary>
+    public static RouteHandlerBuilder MapTimerFunction(
+        this IEndpointRouteBuilder endpoints, string name, string schedule, Func<TimerInvocation, HttpContext, Task<TimerOutcome>> handler)
+    {
+        ValidateName(name);
+        var metadata = new FunctionMetadata(name, new TimerFunctionTrigger(schedule));
+        return endpoints.MapPost($"/{name}", (Delegate)((HttpContext context) => TimerInvocation.HandleAsync(name, context, handler)))
+            .WithName(name)
+            .WithMetadata(metadata)
+            .ExcludeFromDescription();
+    }
+
+    /// <summary>Every function the app maps, in a stable order, read from the same endpoints that serve requests.</summary>
+    public static IReadOnlyList<(FunctionMetadata Function, RouteEndpoint Endpoint)> Functions(this IEndpointRouteBuilder endpoints) =>
+        endpoints.DataSources
+            .SelectMany(source => source.Endpoints)
+            .OfType<RouteEndpoint>()
+            .Select(endpoint => (Function: endpoint.Metadata.GetMetadata<FunctionMetadata>(), Endpoint: endpoint))
+            .Where(pair => pair.Function is not null)
+            .Select(pair => (pair.Function!, pair.Endpoint))
+            .OrderBy(pair => pair.Item1.Name, StringComparer.Ordinal)
+            .ToList();
+
+    private static void ValidateName(string name)
+    {
+        if (!FunctionName().IsMatch(name))
+        {
+            throw new ArgumentException($"Function name '{name}' must be letters and digits, starting with a letter.", nameof(name));
+        }
+    }
+}

@@ -1,0 +1,80 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Finance.Functions.Hosting;
+
+/// <summary>Reads request bodies with a size limit and turns every way JSON can be wrong into a problem naming the field.</summary>
+public static class JsonBody
+{
+    /// <summary>Default limit for JSON bodies of set-up and posting requests.</summary>
+    public const int DefaultMaxBytes = 1024 * 1024;
+
+    public static async Task<JsonNode?> ReadNodeAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    {
+        var bytes = await ReadBytesAsync(request, maxBytes, cancellationToken);
+        try
+        {
+            return JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = 32 });
+        }
+        catch (JsonException e)
+        {
+            throw new JsonBodyException(StatusCodes.Status400BadRequest, "The body is not valid JSON.", e.Path ?? "", e.Message);
+        }
+    }
+
+    /// <summary>Deserialises a body into <typeparamref name="T"/>; a type mismatch names the JSON path of the field.</summary>
+    public static async Task<T> ReadAsync<T>(HttpRequest request, JsonSerializerOptions options, int maxBytes, CancellationToken cancellationToken)
+        where T : class
+    {
+        var bytes = await ReadBytesAsync(request, maxBytes, cancellationToken);
+        try
+        {
+            return JsonSerializer.Deserialize<T>(bytes, options)
+                ?? throw new JsonBodyException(StatusCodes.Status400BadRequest, "The body must be a JSON object.", "", "The body was null.");
+        }
+        catch (JsonException e)
+        {
+            var field = (e.Path ?? "").TrimStart('$', '.');
+            throw new JsonBodyException(StatusCodes.Status400BadRequest, "The body does not match the expected shape.", field, Describe(e));
+        }
+    }
+
+    private static string Describe(JsonException e) =>
+        // System.Text.Json's messages name .NET types; the first sentence is what a caller can act on.
+        e.Message.Split(" Path:", 2)[0];
+
+    private static async Task<byte[]> ReadBytesAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > maxBytes)
+        {
+            throw new JsonBodyException(StatusCodes.Status413PayloadTooLarge, "The body is too large.", "", $"At most {maxBytes} bytes are accepted.");
+        }
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+            {
+                throw new JsonBodyException(StatusCodes.Status413PayloadTooLarge, "The body is too large.", "", $"At most {maxBytes} bytes are accepted.");
+            }
+            buffer.Write(chunk, 0, read);
+        }
+        if (buffer.Length == 0)
+        {
+            throw new JsonBodyException(StatusCodes.Status400BadRequest, "The body is empty.", "", "A JSON body is required.");
+        }
+        return buffer.ToArray();
+    }
+}
+
+public sealed class JsonBodyException(int status, string title, string field, string detail) : Exception(detail)
+{
+    public int Status { get; } = status;
+    public string Title { get; } = title;
+    public string Field { get; } = field;
+
+    public IResult ToResult() => Status == StatusCodes.Status400BadRequest
+        ? Problems.Validation(Field, Message, Title)
+        : Problems.Status(Status, Title, Message);
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every test: installs Azurite and the Bicep grammar from package-lock.json if missing, builds the deployable
+# package (its layout is tested), then runs the solution's tests. Ends with a plain line "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -d node_modules/azurite ] || [ ! -d node_modules/tree-sitter-bicep ]; then
+  npm ci --no-audit --no-fund || { echo "npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
+if ! scripts/package.sh; then
+  echo "Packaging failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+log=$(mktemp)
+dotnet test Finance.sln --nologo "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# Each test project prints one summary: "Passed!  - Failed: 0, Passed: 12, Skipped: 0, Total: 12, ...".
+read -r passed failed < <(grep -E '^(Passed|Failed)!' "$log" \
+  | sed -E 's/.*Failed: *([0-9]+), Passed: *([0-9]+).*/\2 \1/' \
+  | awk '{p+=$1; f+=$2} END {print p+0, f+0}')
+rm -f "$log"
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  # The build or a test host failed without a test failing: count it, so the line never reads green.
+  failed=1
+fi
+echo "$passed passed, $failed failed"
+exit "$status"

@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Finance.Testing;
+
+/// <summary>
+/// The function app's handler as the Functions host runs it: a separate process, told its port by
+/// FUNCTIONS_CUSTOMHANDLER_PORT and its storage by app settings. Tests then speak HTTP to it exactly as the host does.
+/// </summary>
+public sealed class AppProcess : IAsyncDisposable
+{
+    private readonly Process process;
+    private readonly StringBuilder output = new();
+
+    private AppProcess(Process process, int port)
+    {
+        this.process = process;
+        Port = port;
+        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public int Port { get; }
+
+    /// <summary>A client addressed at the handler, as the host's forwarding would be.</summary>
+    public HttpClient Client { get; }
+
+    public string Output
+    {
+        get
+        {
+            lock (output)
+            {
+                return output.ToString();
+            }
+        }
+    }
+
+    /// <summary>The handler assembly built beside this test run (same configuration).</summary>
+    public static string HandlerAssembly()
+    {
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+            ? "Release" : "Debug";
+        var path = Path.Combine(RepositoryRoot.Path, "functions", "Finance.Functions", "bin", configuration, "net10.0", "Finance.Functions.dll");
+        return File.Exists(path) ? path : throw new InvalidOperationException($"The handler is not built at {path}.");
+    }
+
+    public static async Task<AppProcess> StartAsync(IReadOnlyDictionary<string, string> settings, bool waitForHealthy = true)
+    {
+        var port = FreePorts.Take(1)[0];
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = RepositoryRoot.Path,
+        };
+        start.ArgumentList.Add(HandlerAssembly());
+        start.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (name, value) in settings)
+        {
+            start.Environment[name] = value;
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the handler.");
+        var app = new AppProcess(process, port);
+        process.OutputDataReceived += (_, e) => app.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => app.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await FreePorts.WaitUntilListeningAsync(port, TimeSpan.FromSeconds(60), () => process.HasExited);
+            if (waitForHealthy)
+            {
+                await app.WaitUntilHealthyAsync(TimeSpan.FromSeconds(30));
+            }
+        }
+        catch (Exception e)
+        {
+            await app.DisposeAsync();
+            throw new InvalidOperationException($"The handler did not start: {e.Message}\n{app.Output}", e);
+        }
+        return app;
+    }
+
+    private async Task WaitUntilHealthyAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            using var response = await Client.GetAsync("api/health");
+            if (response.IsSuccessStatusCode)
+            {
+                return;
+            }
+            if (DateTime.UtcNow > deadline || process.HasExited)
+            {
+                throw new InvalidOperationException($"Health answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+            }
+            await Task.Delay(200);
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (output)
+        {
+            if (output.Length < 64_000)
+            {
+                output.AppendLine(line);
+            }
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(5_000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already exited.
+        }
+        process.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
