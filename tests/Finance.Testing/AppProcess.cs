@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 
 namespace Finance.Testing;
 
@@ -9,10 +8,9 @@ namespace Finance.Testing;
 /// </summary>
 public sealed class AppProcess : IAsyncDisposable
 {
-    private readonly Process process;
-    private readonly StringBuilder output = new();
+    private readonly ChildProcess process;
 
-    private AppProcess(Process process, int port)
+    private AppProcess(ChildProcess process, int port)
     {
         this.process = process;
         Port = port;
@@ -24,16 +22,7 @@ public sealed class AppProcess : IAsyncDisposable
     /// <summary>A client addressed at the handler, as the host's forwarding would be.</summary>
     public HttpClient Client { get; }
 
-    public string Output
-    {
-        get
-        {
-            lock (output)
-            {
-                return output.ToString();
-            }
-        }
-    }
+    public string Output => process.Output;
 
     /// <summary>The handler assembly built beside this test run (same configuration).</summary>
     public static string HandlerAssembly()
@@ -47,13 +36,7 @@ public sealed class AppProcess : IAsyncDisposable
     public static async Task<AppProcess> StartAsync(IReadOnlyDictionary<string, string> settings, bool waitForHealthy = true)
     {
         var port = FreePorts.Take(1)[0];
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = RepositoryRoot.Path,
-        };
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = RepositoryRoot.Path };
         start.ArgumentList.Add(HandlerAssembly());
         start.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
@@ -63,12 +46,8 @@ public sealed class AppProcess : IAsyncDisposable
             start.Environment[name] = value;
         }
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the handler.");
+        var process = ChildProcess.Start(start);
         var app = new AppProcess(process, port);
-        process.OutputDataReceived += (_, e) => app.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => app.Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
         try
         {
             await FreePorts.WaitUntilListeningAsync(port, TimeSpan.FromSeconds(60), () => process.HasExited);
@@ -103,36 +82,9 @@ public sealed class AppProcess : IAsyncDisposable
         }
     }
 
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-        lock (output)
-        {
-            if (output.Length < 64_000)
-            {
-                output.AppendLine(line);
-            }
-        }
-    }
-
     public ValueTask DisposeAsync()
     {
         Client.Dispose();
-        try
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit(5_000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Already exited.
-        }
         process.Dispose();
         return ValueTask.CompletedTask;
     }

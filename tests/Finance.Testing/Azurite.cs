@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 
 namespace Finance.Testing;
 
@@ -16,10 +15,9 @@ public sealed class Azurite : IAsyncDisposable
     private static readonly SemaphoreSlim StartLock = new(1, 1);
     private static Azurite? shared;
 
-    private readonly Process process;
-    private readonly StringBuilder output = new();
+    private readonly ChildProcess process;
 
-    private Azurite(Process process, int blobPort, int queuePort, int tablePort)
+    private Azurite(ChildProcess process, int blobPort, int queuePort, int tablePort)
     {
         this.process = process;
         BlobPort = blobPort;
@@ -71,13 +69,7 @@ public sealed class Azurite : IAsyncDisposable
         // so its working directory is a fresh temporary folder (it may still write a debug log there).
         var location = Path.Combine(Path.GetTempPath(), "azurite-tests-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(location);
-        var start = new ProcessStartInfo("node")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = location,
-        };
+        var start = new ProcessStartInfo("node") { WorkingDirectory = location };
         foreach (var arg in new[]
                  {
                      script, "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl",
@@ -89,12 +81,8 @@ public sealed class Azurite : IAsyncDisposable
             start.ArgumentList.Add(arg);
         }
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node for Azurite.");
+        var process = ChildProcess.Start(start);
         var azurite = new Azurite(process, ports[0], ports[1], ports[2]);
-        process.OutputDataReceived += (_, e) => azurite.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => azurite.Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
         try
         {
             foreach (var port in ports)
@@ -109,56 +97,17 @@ public sealed class Azurite : IAsyncDisposable
         }
         if (process.HasExited)
         {
-            throw new InvalidOperationException($"Azurite exited with {process.ExitCode}:\n{azurite.Output}");
+            throw new InvalidOperationException($"Azurite exited with {process.Process.ExitCode}:\n{azurite.Output}");
         }
         return azurite;
     }
 
-    public string Output
-    {
-        get
-        {
-            lock (output)
-            {
-                return output.ToString();
-            }
-        }
-    }
+    public string Output => process.Output;
 
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-        lock (output)
-        {
-            if (output.Length < 64_000)
-            {
-                output.AppendLine(line);
-            }
-        }
-    }
-
-    public void Stop()
-    {
-        try
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit(5_000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
-    }
+    public void Stop() => process.Stop();
 
     public ValueTask DisposeAsync()
     {
-        Stop();
         process.Dispose();
         return ValueTask.CompletedTask;
     }
