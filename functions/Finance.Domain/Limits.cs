@@ -1,0 +1,15 @@
+namespace Finance.Domain;
+
+/// <summary>
+/// Upper bounds on what one calculation accepts, so a runaway caller fails loudly instead of slowly.
+/// Sized well above a large place's pool (a few hundred lines, tens of thousands of entries a year).
+/// </summary>
+public static class Limits
+{
+    public const int MaxLinesPerPool = 2_000;
+    public const int MaxEntriesPerCalculation = 2_000_000;
+    public const int MaxOrganisationsPerPool = 200;
+    public const int MaxFundingStreamsPerPool = 200;
+    public const int MaxNameLength = 200;
+    public const int MaxTextLength = 2_000;
+}
