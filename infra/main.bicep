@@ -87,6 +87,10 @@ param authIssuer string = '${environment().authentication.loginEndpoint}${tenant
 @minLength(1)
 param authAudience string
 
+@description('Requests a minute each principal may make before the app answers 429 (those without a valid token share one allowance).')
+@minValue(1)
+param rateLimitPermitsPerMinute int = 600
+
 @description('NCRONTAB (UTC) of the heartbeat timer.')
 param heartbeatSchedule string = '0 */5 * * * *'
 
@@ -177,6 +181,7 @@ module functionApp 'modules/function-app.bicep' = {
     ledgerBlobEndpoint: ledgerStorage.outputs.blobEndpoint
     authIssuer: authIssuer
     authAudience: authAudience
+    rateLimitPermitsPerMinute: rateLimitPermitsPerMinute
     heartbeatSchedule: heartbeatSchedule
     closeSchedule: closeSchedule
     closeWorkingDay: closeWorkingDay

@@ -51,12 +51,15 @@ for _ in $(seq 1 150); do
 done
 curl -fsS "http://127.0.0.1:$port/api/health" || { echo "The app did not become healthy."; exit 1; }
 echo
+# Seeds through the API with a development Administrator token (ASPNETCORE_ENVIRONMENT=Development, development issuer).
 dotnet "$app" seed-demo "http://127.0.0.1:$port/"
 
 cat <<MSG
 
 The function app is running on http://127.0.0.1:$port (Ctrl-C stops it and the Azurite it started).
+Every function but health needs a token; scripts/mint-token.sh mints development ones (demo users: ada, priya,
+alice, hamid, pat, audrey):
   curl http://127.0.0.1:$port/api/health
-  curl http://127.0.0.1:$port/api/pools/riverside-place
+  curl -H "Authorization: Bearer \$(scripts/mint-token.sh --user pat)" http://127.0.0.1:$port/api/pools/riverside-place
 MSG
 wait "${pids[-1]}"

@@ -76,6 +76,10 @@ param authIssuer string
 @description('Accepted JWT audience.')
 param authAudience string
 
+@description('Requests a minute each principal may make before the app answers 429.')
+@minValue(1)
+param rateLimitPermitsPerMinute int
+
 @description('NCRONTAB (UTC) of the heartbeat timer.')
 param heartbeatSchedule string
 
@@ -132,6 +136,10 @@ var commonAppSettings = [
   {
     name: 'Auth__Audience'
     value: authAudience
+  }
+  {
+    name: 'RateLimit__PermitsPerMinute'
+    value: string(rateLimitPermitsPerMinute)
   }
   {
     name: 'Heartbeat__Schedule'

@@ -28,7 +28,7 @@ public sealed class HostProtocolTests(AppFixture fixture) : IClassFixture<AppFix
     public async Task Health_is_503_when_storage_is_unreachable()
     {
         var closedPort = FreePorts.Take(1)[0];
-        await using var app = await AppProcess.StartAsync(new Dictionary<string, string>
+        await using var app = await AppProcess.StartAsync(new Dictionary<string, string>(DevTokens.AppSettings)
         {
             ["LedgerStorage__ConnectionString"] =
                 $"DefaultEndpointsProtocol=http;AccountName={Azurite.AccountName};AccountKey={Azurite.AccountKey};" +
@@ -38,6 +38,14 @@ public sealed class HostProtocolTests(AppFixture fixture) : IClassFixture<AppFix
         response.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
         var text = await response.Content.ReadAsStringAsync();
         text.Should().Contain("unreachable").And.NotContain("Exception").And.NotContain(closedPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        // A function that needs storage fails as a plain 500: no exception, no storage error, no address.
+        using var read = new HttpRequestMessage(HttpMethod.Get, "api/pools/riverside-place");
+        read.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await DevTokens.MintAsync("e2e-admin", [], "Administrator"));
+        using var failed = await app.Client.SendAsync(read);
+        failed.StatusCode.Should().Be(HttpStatusCode.InternalServerError);
+        failed.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        (await failed.Content.ReadAsStringAsync()).Should().NotContainAny("Exception", " at ", closedPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "devstoreaccount1");
     }
 
     [Fact]
@@ -51,11 +59,12 @@ public sealed class HostProtocolTests(AppFixture fixture) : IClassFixture<AppFix
         envelope.GetProperty("Logs").EnumerateArray().Should().ContainSingle().Which.GetString().Should().Contain("Heartbeat");
         envelope.GetProperty("ReturnValue").ValueKind.Should().Be(JsonValueKind.Null);
 
-        var before = await Client.GetFromJsonAsync<JsonElement>("api/timers/Heartbeat");
+        var auditor = await fixture.ClientForAsync("e2e-auditor", [], "Auditor");
+        var before = await auditor.GetFromJsonAsync<JsonElement>("api/timers/Heartbeat");
         // A late firing (IsPastDue) is harmless: it records another run and says it was late.
         using var late = await Client.PostAsync("Heartbeat", TimerPayload(isPastDue: true, utcNow: "2026-11-23T07:30:00Z"));
         late.StatusCode.Should().Be(HttpStatusCode.OK);
-        var after = await Client.GetFromJsonAsync<JsonElement>("api/timers/Heartbeat");
+        var after = await auditor.GetFromJsonAsync<JsonElement>("api/timers/Heartbeat");
         after.GetProperty("runs").GetInt64().Should().Be(before.GetProperty("runs").GetInt64() + 1);
         after.GetProperty("lastWasPastDue").GetBoolean().Should().BeTrue();
         after.GetProperty("lastRunAt").GetString().Should().Be("2026-11-23T07:30:00Z");

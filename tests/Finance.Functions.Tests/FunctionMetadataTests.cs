@@ -56,8 +56,9 @@ public sealed partial class FunctionMetadataTests : IDisposable
                 case "httpTrigger":
                     endpoint.RoutePattern.RawText.Should().Be("/api/" + trigger["route"]!.GetValue<string>(), function.Name);
                     trigger["methods"]!.AsArray().Select(m => m!.GetValue<string>().ToUpperInvariant()).Should().BeEquivalentTo(methods);
-                    trigger["authLevel"]!.GetValue<string>().Should().Be(function.Name == "Health" ? "anonymous" : "function",
-                        "only health is anonymous; every other function needs a key in Azure");
+                    var anonymous = endpoint.Metadata.GetMetadata<Finance.Functions.Access.AccessRule>()!.Kind == Finance.Functions.Access.AccessKind.Anonymous;
+                    trigger["authLevel"]!.GetValue<string>().Should().Be(anonymous ? "anonymous" : "function",
+                        "only the anonymous function (health) needs no key; every other one needs a key in Azure as well as a token");
                     bindings.Should().HaveCount(2);
                     bindings[1]!["type"]!.GetValue<string>().Should().Be("http");
                     break;
@@ -88,7 +89,8 @@ public sealed partial class FunctionMetadataTests : IDisposable
     [Fact]
     public void The_first_slice_functions_are_declared()
     {
-        app.Functions().Select(f => f.Function.Name).Should().Contain(["Health", "PutPool", "GetPool", "Heartbeat", "GetTimerRun"]);
+        app.Functions().Select(f => f.Function.Name).Should().Contain(["Health", "PutPool", "GetPool", "Heartbeat", "GetTimerRun", "GetCaller",
+            "ListMemberships", "GetMembership", "PutMembership", "DeleteMembership"]);
     }
 
     [Fact]

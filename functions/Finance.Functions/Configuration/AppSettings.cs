@@ -49,6 +49,10 @@ public static class AppSettings
     public static readonly AppSetting AuthAudience = new(
         "Auth__Audience", "Accepted JWT audience: the API app registration's Application (client) ID for v2.0 tokens.", "api://finance-dev", InAzure: true);
 
+    public static readonly AppSetting RateLimitPermitsPerMinute = new(
+        "RateLimit__PermitsPerMinute", "Requests a minute each principal may make (those without a valid token share one allowance); beyond it 429.",
+        "600", InAzure: true);
+
     public static readonly AppSetting HeartbeatSchedule = new(
         "Heartbeat__Schedule", "NCRONTAB (UTC) of the heartbeat timer.", "0 */5 * * * *", InAzure: true);
 
@@ -64,7 +68,7 @@ public static class AppSettings
     public static IReadOnlyList<AppSetting> All { get; } =
     [
         WorkerRuntime, HandlerPort, LedgerConnectionString, LedgerTableServiceUri, LedgerBlobServiceUri,
-        HostStorageAccountName, HostStorageLocal, ApplicationInsights, AuthIssuer, AuthAudience,
+        HostStorageAccountName, HostStorageLocal, ApplicationInsights, AuthIssuer, AuthAudience, RateLimitPermitsPerMinute,
         HeartbeatSchedule, CloseSchedule, CloseWorkingDay, CloseBankHolidays,
     ];
 }

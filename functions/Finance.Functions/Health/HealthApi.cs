@@ -1,4 +1,5 @@
 using Azure;
+using Finance.Functions.Access;
 using Finance.Functions.Configuration;
 using Finance.Functions.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -12,7 +13,7 @@ public static partial class HealthApi
 
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
-        app.MapHttpFunction("Health", "GET", "health", AuthLevel.Anonymous, GetHealth)
+        app.MapHttpFunction("Health", "GET", "health", AuthLevel.Anonymous, AccessRule.Anonymous, GetHealth)
             .WithSummary("Is the app up and can it reach its storage? Anonymous; says nothing about the ledger's contents.");
         return app;
     }

@@ -1,3 +1,4 @@
+using Finance.Functions.Access;
 using Finance.Functions.Configuration;
 using Finance.Functions.Hosting;
 using Finance.Storage.Tables;
@@ -15,7 +16,7 @@ public static class HeartbeatFunction
     public static IEndpointRouteBuilder MapHeartbeat(this IEndpointRouteBuilder app)
     {
         app.MapTimerFunction(Name, $"%{AppSettings.HeartbeatSchedule.Name}%", Run);
-        app.MapHttpFunction("GetTimerRun", "GET", "timers/{name}", AuthLevel.Function, GetLastRun)
+        app.MapHttpFunction("GetTimerRun", "GET", "timers/{name}", AuthLevel.Function, AccessRules.ReadOperations, GetLastRun)
             .WithSummary("When a timer function last ran, whether the host fired it late, and how many times it has run.");
         return app;
     }

@@ -1,9 +1,11 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Finance.Functions.Access;
 using Finance.Functions.Configuration;
 using Finance.Functions.Health;
 using Finance.Functions.Heartbeat;
+using Finance.Functions.Memberships;
 using Finance.Functions.Pools;
 using Microsoft.AspNetCore.Http.Json;
 using NodaTime;
@@ -17,6 +19,10 @@ public static class FunctionApp
     /// <summary>Port used when neither the host nor the run command sets one.</summary>
     public const int DefaultPort = 7071;
 
+    /// <summary>The largest request body Kestrel lets through (413 beyond it). JSON functions accept far less
+    /// (<see cref="JsonBody.DefaultMaxBytes"/>); this bounds anything that reads a body some other way.</summary>
+    public const long MaxRequestBodyBytes = 8 * 1024 * 1024;
+
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
@@ -27,7 +33,7 @@ public static class FunctionApp
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(IPAddress.Loopback, port);
-            kestrel.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
+            kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
         });
 
         builder.Services.ConfigureHttpJsonOptions(options => Configure(options.SerializerOptions));
@@ -35,6 +41,11 @@ public static class FunctionApp
         builder.Services.AddProblemDetails();
         builder.Services.AddSingleton<IClock>(SystemClock.Instance);
         builder.Services.AddSingleton(sp => LedgerStorage.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
+        builder.Services.AddSingleton<MembershipStore>();
+        builder.Services.AddSingleton<CallerResolver>();
+        builder.Services.AddSingleton<PoolStore>();
+        builder.Services.AddTokenValidation();
+        builder.Services.AddPerPrincipalRateLimiting();
 
         configure?.Invoke(builder);
 
@@ -45,9 +56,15 @@ public static class FunctionApp
             StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
         });
         app.UseStatusCodePages();
+        // Authentication first, so the rate limiter can partition by principal; then each function's access rule.
+        app.UseAuthentication();
+        app.UseRateLimiter();
+        app.UseMiddleware<AccessMiddleware>();
 
         app.MapHealthApi();
+        app.MapCallerApi();
         app.MapPoolsApi();
+        app.MapMembershipsApi();
         app.MapHeartbeat();
         return app;
     }

@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using Finance.Functions.Access;
+using Microsoft.AspNetCore.Routing.Patterns;
 
 namespace Finance.Functions.Hosting;
 
@@ -13,19 +15,28 @@ public static partial class FunctionEndpoints
     private static partial Regex FunctionName();
 
     /// <summary>An HTTP function. With <c>enableForwardingHttpRequest</c> the host forwards the request unchanged, so the
-    /// handler serves it at <c>/api/{route}</c>, exactly as a client addresses the function app.</summary>
+    /// handler serves it at <c>/api/{route}</c>, exactly as a client addresses the function app. <paramref name="access"/>
+    /// says who may call it; <see cref="AccessMiddleware"/> enforces it before <paramref name="handler"/> runs.</summary>
     public static RouteHandlerBuilder MapHttpFunction(
-        this IEndpointRouteBuilder endpoints, string name, string method, string route, AuthLevel authLevel, Delegate handler)
+        this IEndpointRouteBuilder endpoints, string name, string method, string route, AuthLevel authLevel, AccessRule access, Delegate handler)
     {
         ValidateName(name);
+        ArgumentNullException.ThrowIfNull(access);
+        var parameters = RoutePatternFactory.Parse(route).Parameters.Select(p => p.Name).ToList();
+        if (parameters.FirstOrDefault(p => !RouteParameters.IsKnown(p)) is { } unknown)
+        {
+            throw new InvalidOperationException($"{name}: route parameter '{unknown}' has no rule in {nameof(RouteParameters)}; add the shape its values must have.");
+        }
+        access.Check(name, method, parameters, authLevel == AuthLevel.Anonymous);
         var metadata = new FunctionMetadata(name, new HttpFunctionTrigger(route, [method.ToUpperInvariant()], authLevel));
         return endpoints.MapMethods($"/{FunctionMetadata.RoutePrefix}/{route}", [method.ToUpperInvariant()], handler)
             .WithName(name)
-            .WithMetadata(metadata);
+            .WithMetadata(metadata, access);
     }
 
     /// <summary>A timer function. The host POSTs its invocation payload to <c>/{name}</c> and expects the invocation
-    /// response envelope back; <see cref="TimerInvocation"/> handles both sides so handlers see only the timer's data.</summary>
+    /// response envelope back; <see cref="TimerInvocation"/> handles both sides so handlers see only the timer's data.
+    /// No token: only the Functions host, on the same machine over loopback, reaches routes outside <c>/api</c>.</summary>
     public static RouteHandlerBuilder MapTimerFunction(
         this IEndpointRouteBuilder endpoints, string name, string schedule, Func<TimerInvocation, HttpContext, Task<TimerOutcome>> handler)
     {

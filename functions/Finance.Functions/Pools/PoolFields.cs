@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Finance.Functions.Access;
 
 namespace Finance.Functions.Pools;
 
@@ -9,20 +10,31 @@ internal static partial class PoolFields
     public const string RowKey = "pool";
     public const int MaxTextLength = 200;
 
-    [GeneratedRegex("^[a-z0-9-]{3,63}$")]
-    private static partial Regex PoolIdPattern();
+    /// <summary>Partners besides the host; section 75 pools have a handful.</summary>
+    public const int MaxPartnerOrganisations = 20;
 
-    [GeneratedRegex(@"^(\d{4})/(\d{2})$")]
+    public const int MaxPoolManagers = 20;
+
+    [GeneratedRegex(@"^(\d{4})/(\d{2})\z")]
     private static partial Regex YearPattern();
 
     public static string? ValidatePoolId(string poolId) =>
-        PoolIdPattern().IsMatch(poolId) ? null : "A pool id is 3 to 63 lower-case letters, digits and hyphens.";
+        Ids.IsLedgerId(poolId) ? null : "A pool id is 3 to 63 lower-case letters, digits and hyphens.";
 
     public static Dictionary<string, string[]> Validate(PoolsApi.PoolBody body)
     {
         var errors = new Dictionary<string, string[]>();
         Text("name", body.Name, errors);
-        Text("hostOrganisation", body.HostOrganisation, errors);
+        if (string.IsNullOrWhiteSpace(body.HostOrganisation))
+        {
+            errors["hostOrganisation"] = ["hostOrganisation is required: the organisation id of the host partner."];
+        }
+        else if (!Ids.IsLedgerId(body.HostOrganisation))
+        {
+            errors["hostOrganisation"] = [$"hostOrganisation is an organisation id: {Ids.LedgerIdRule}."];
+        }
+        List("partnerOrganisations", body.PartnerOrganisations, MaxPartnerOrganisations, Ids.IsLedgerId, $"an organisation id is {Ids.LedgerIdRule}", errors);
+        List("poolManagers", body.PoolManagers, MaxPoolManagers, Ids.IsPrincipalId, $"a principal id is {Ids.PrincipalIdRule}", errors);
         if (string.IsNullOrWhiteSpace(body.FinancialYear))
         {
             errors["financialYear"] = ["The financial year is required, written like 2024/25."];
@@ -44,6 +56,27 @@ internal static partial class PoolFields
         else if (value.Trim().Length > MaxTextLength)
         {
             errors[field] = [$"{field} is at most {MaxTextLength} characters."];
+        }
+    }
+
+    private static void List(string field, IReadOnlyList<string?>? values, int max, Func<string, bool> valid, string rule, Dictionary<string, string[]> errors)
+    {
+        if (values is null)
+        {
+            return;
+        }
+        if (values.Count > max)
+        {
+            errors[field] = [$"At most {max} {field}."];
+            return;
+        }
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (values[i] is not { } value || !valid(value))
+            {
+                // The value is not echoed: it may be anything up to the body limit.
+                errors[$"{field}[{i}]"] = [$"Not allowed: {rule}."];
+            }
         }
     }
 }

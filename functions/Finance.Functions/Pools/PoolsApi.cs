@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Azure;
+using Finance.Functions.Access;
 using Finance.Functions.Configuration;
 using Finance.Functions.Hosting;
 using Finance.Storage.Tables;
@@ -12,19 +13,26 @@ public static class PoolsApi
 {
     public static IEndpointRouteBuilder MapPoolsApi(this IEndpointRouteBuilder app)
     {
-        app.MapHttpFunction("PutPool", "PUT", "pools/{poolId}", AuthLevel.Function, PutPool)
-            .WithSummary("Create a pool, or replace its name, host and year. Send If-Match with the ETag to guard against lost updates.");
-        app.MapHttpFunction("GetPool", "GET", "pools/{poolId}", AuthLevel.Function, GetPool)
-            .WithSummary("A pool's name, host organisation and financial year.");
+        app.MapHttpFunction("PutPool", "PUT", "pools/{poolId}", AuthLevel.Function, AccessRules.ManagePool, PutPool)
+            .WithSummary("Create a pool, or replace its name, organisations, managers and year. Send If-Match with the ETag to guard against lost updates.");
+        app.MapHttpFunction("GetPool", "GET", "pools/{poolId}", AuthLevel.Function, AccessRules.ReadPool, GetPool)
+            .WithSummary("A pool's name, host and partner organisations, managers and financial year.");
         return app;
     }
 
-    public sealed record PoolBody(string? Name, string? HostOrganisation, string? FinancialYear);
+    /// <param name="HostOrganisation">Organisation id of the host partner.</param>
+    /// <param name="PartnerOrganisations">Organisation ids of the other partners; left out, a replace keeps the current ones.</param>
+    /// <param name="PoolManagers">Principal ids of the managers; left out, a replace keeps the current ones.</param>
+    public sealed record PoolBody(
+        string? Name, string? HostOrganisation, string? FinancialYear, IReadOnlyList<string?>? PartnerOrganisations = null, IReadOnlyList<string?>? PoolManagers = null);
 
-    public sealed record PoolResource(string PoolId, string Name, string HostOrganisation, string FinancialYear, Instant CreatedAt, Instant UpdatedAt);
+    public sealed record PoolResource(
+        string PoolId, string Name, string HostOrganisation, string FinancialYear, IReadOnlyList<string> PartnerOrganisations,
+        IReadOnlyList<string> PoolManagers, Instant CreatedAt, Instant UpdatedAt);
 
     internal static async Task<IResult> PutPool(
-        string poolId, HttpRequest request, LedgerStorage storage, IClock clock, JsonSerializerOptions json, CancellationToken cancellationToken)
+        string poolId, Caller caller, PoolInScope scope, HttpRequest request, LedgerStorage storage, IClock clock, JsonSerializerOptions json,
+        CancellationToken cancellationToken)
     {
         if (PoolFields.ValidatePoolId(poolId) is { } idError)
         {
@@ -45,75 +53,72 @@ public static class PoolsApi
             return Problems.Validation(errors);
         }
 
-        await storage.EnsureCreatedAsync(cancellationToken);
+        var existing = scope.Pool;
+        var host = body.HostOrganisation!;
+        var partners = (body.PartnerOrganisations?.OfType<string>() ?? existing?.PartnerOrganisations ?? [])
+            .Where(p => p != host).Distinct(StringComparer.Ordinal).ToList();
+        var managers = (body.PoolManagers?.OfType<string>() ?? existing?.PoolManagers ?? []).Distinct(StringComparer.Ordinal).ToList();
+        // A pool manager who is not an administrator reaches this pool only as one of its managers (or as its creator),
+        // and stays one: otherwise they could create a pool nobody manages, or lock themselves out by mistake.
+        if (!AccessRules.ManagePool.ReachOf(caller).HasFlag(Reach.Everything) && !managers.Contains(caller.Id, StringComparer.Ordinal))
+        {
+            managers.Add(caller.Id);
+        }
+        if (managers.Count > PoolFields.MaxPoolManagers)
+        {
+            return Problems.Validation("poolManagers", $"At most {PoolFields.MaxPoolManagers} poolManagers, including you.");
+        }
+
         var table = storage.Table(StorageNames.PoolsTable);
         var now = clock.GetCurrentInstant();
-        var existing = await table.GetEntityIfExistsAsync(poolId, PoolFields.RowKey, cancellationToken: cancellationToken);
         var ifMatch = request.Headers.IfMatch.ToString();
-        var entity = new TableEntity(poolId, PoolFields.RowKey)
-        {
-            ["Name"] = body.Name!.Trim(),
-            ["HostOrganisation"] = body.HostOrganisation!.Trim(),
-            ["FinancialYear"] = body.FinancialYear!.Trim(),
-            ["UpdatedAt"] = now.ToDateTimeOffset(),
-        };
+        var record = new PoolRecord(
+            poolId, body.Name!.Trim(), host, body.FinancialYear!.Trim(), partners, managers, existing?.CreatedAt ?? now, now, default);
         try
         {
-            if (!existing.HasValue)
+            if (existing is null)
             {
                 if (ifMatch.Length > 0 && ifMatch != "*")
                 {
                     return Problems.Status(StatusCodes.Status412PreconditionFailed, "The pool has changed.", "If-Match names a version of a pool that does not exist.");
                 }
-                entity["CreatedAt"] = now.ToDateTimeOffset();
-                var added = await table.AddEntityAsync(entity, cancellationToken);
-                var created = ToResource(entity);
+                var added = await table.AddEntityAsync(record.ToEntity(), cancellationToken);
                 SetETag(request.HttpContext, added.Headers.ETag);
-                return TypedResults.Created($"/api/pools/{poolId}", created);
+                return TypedResults.Created($"/api/pools/{poolId}", ToResource(record));
             }
-            entity["CreatedAt"] = existing.Value!.GetDateTimeOffset("CreatedAt") ?? now.ToDateTimeOffset();
             // With If-Match only the version the caller read may be replaced. The write is conditional on the version
-            // just read either way, so a change between that read and this write is refused too.
-            if (ifMatch.Length > 0 && ifMatch != "*" && !SameVersion(ifMatch, existing.Value.ETag))
+            // access was decided on either way, so a change since then (a manager removed, say) is refused too.
+            if (ifMatch.Length > 0 && ifMatch != "*" && !SameVersion(ifMatch, existing.ETag))
             {
                 return Problems.Status(StatusCodes.Status412PreconditionFailed, "The pool has changed.",
                     "Someone else changed this pool since you read it; read it again and reapply your change.");
             }
-            var updated = await table.UpdateEntityAsync(entity, existing.Value.ETag, TableUpdateMode.Replace, cancellationToken);
+            var updated = await table.UpdateEntityAsync(record.ToEntity(), existing.ETag, TableUpdateMode.Replace, cancellationToken);
             SetETag(request.HttpContext, updated.Headers.ETag);
-            return TypedResults.Ok(ToResource(entity));
+            return TypedResults.Ok(ToResource(record));
         }
-        catch (RequestFailedException e) when (e.Status is 409 or 412)
+        catch (RequestFailedException e) when (e.Status is 409 or 412 or 404)
         {
             return Problems.Status(StatusCodes.Status412PreconditionFailed, "The pool has changed.",
                 "Someone else changed this pool since you read it; read it again and reapply your change.");
         }
     }
 
-    internal static async Task<Results<Ok<PoolResource>, ProblemHttpResult, ValidationProblem>> GetPool(
-        string poolId, HttpContext context, LedgerStorage storage, CancellationToken cancellationToken)
+    internal static Results<Ok<PoolResource>, ProblemHttpResult> GetPool(PoolInScope scope, HttpContext context)
     {
-        if (PoolFields.ValidatePoolId(poolId) is { } idError)
+        if (scope.Pool is not { } pool)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["poolId"] = [idError] });
+            return TypedResults.Problem(statusCode: 404, title: "Not found.", detail: NotFoundDetail(scope.PoolId));
         }
-        await storage.EnsureCreatedAsync(cancellationToken);
-        var found = await storage.Table(StorageNames.PoolsTable).GetEntityIfExistsAsync(poolId, PoolFields.RowKey, cancellationToken: cancellationToken);
-        if (!found.HasValue)
-        {
-            return TypedResults.Problem(statusCode: 404, title: "Not found.", detail: $"There is no pool '{poolId}'.");
-        }
-        SetETag(context, found.Value!.ETag);
-        return TypedResults.Ok(ToResource(found.Value));
+        SetETag(context, pool.ETag);
+        return TypedResults.Ok(ToResource(pool));
     }
 
-    private static PoolResource ToResource(TableEntity entity) => new(
-        entity.PartitionKey,
-        entity.GetString("Name") ?? "",
-        entity.GetString("HostOrganisation") ?? "",
-        entity.GetString("FinancialYear") ?? "",
-        Instant.FromDateTimeOffset(entity.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.UnixEpoch),
-        Instant.FromDateTimeOffset(entity.GetDateTimeOffset("UpdatedAt") ?? DateTimeOffset.UnixEpoch));
+    /// <summary>The same words whether the pool is missing or out of the caller's reach, so a 404 reveals nothing.</summary>
+    public static string NotFoundDetail(string poolId) => $"There is no pool '{poolId}'.";
+
+    private static PoolResource ToResource(PoolRecord pool) => new(
+        pool.PoolId, pool.Name, pool.HostOrganisation, pool.FinancialYear, pool.PartnerOrganisations, pool.PoolManagers, pool.CreatedAt, pool.UpdatedAt);
 
     /// <summary>Compares an If-Match value with the stored version, ignoring the weak marker clients may drop.</summary>
     private static bool SameVersion(string ifMatch, ETag stored) =>

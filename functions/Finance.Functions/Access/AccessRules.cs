@@ -1,0 +1,40 @@
+namespace Finance.Functions.Access;
+
+/// <summary>
+/// The access rules functions are declared with. A rule used by several functions lives here once; the reach of each
+/// role over pools is the table in the README's "Identity and access" section.
+/// </summary>
+public static class AccessRules
+{
+    /// <summary>The route parameter every pool-scoped function names its pool by.</summary>
+    public const string PoolParameter = "poolId";
+
+    /// <summary>Reading a pool: auditors and administrators read all; a pool manager the pools they manage or their
+    /// organisations are party to; finance leads and partner viewers the pools their organisations are party to.
+    /// Also what decides whether a refused caller may learn that a pool exists (403) or not (404).</summary>
+    public static AccessRule ReadPool { get; } = AccessRule.ForPool(PoolParameter, new Dictionary<Role, Reach>
+    {
+        [Role.Administrator] = Reach.Everything,
+        [Role.Auditor] = Reach.Everything,
+        [Role.PoolManager] = Reach.ManagedPools | Reach.PoolsOfOwnOrganisations,
+        [Role.FinanceLead] = Reach.PoolsOfOwnOrganisations,
+        [Role.PartnerViewer] = Reach.PoolsOfOwnOrganisations,
+    });
+
+    /// <summary>Setting a pool up: administrators any pool; a pool manager the pools they manage, or a new pool, of which
+    /// they become a manager.</summary>
+    public static AccessRule ManagePool { get; } = AccessRule.ForPool(PoolParameter, new Dictionary<Role, Reach>
+    {
+        [Role.Administrator] = Reach.Everything,
+        [Role.PoolManager] = Reach.ManagedPools | Reach.NewPools,
+    });
+
+    /// <summary>How the timers are doing: the people who run month end, and auditors.</summary>
+    public static AccessRule ReadOperations { get; } = AccessRule.ForRoles(Role.Administrator, Role.PoolManager, Role.Auditor);
+
+    /// <summary>Who belongs to which organisation with which roles: administrators, and auditors read it.</summary>
+    public static AccessRule ReadDirectory { get; } = AccessRule.ForRoles(Role.Administrator, Role.Auditor);
+
+    /// <summary>Changing memberships: administrators only.</summary>
+    public static AccessRule MaintainDirectory { get; } = AccessRule.ForRoles(Role.Administrator);
+}

@@ -1,0 +1,28 @@
+using Finance.Functions.Access;
+
+namespace Finance.Functions.Hosting;
+
+/// <summary>
+/// Every route parameter any function may declare, with the shape its values must have. The access middleware checks
+/// values against these before a token's memberships or any pool is read, so quotes, OData operators, dots and
+/// slashes in ids are refused (400) before storage is touched. A function whose route declares a parameter not listed
+/// here is refused where it is mapped.
+/// </summary>
+public static class RouteParameters
+{
+    private static readonly Dictionary<string, (Func<string, bool> Valid, string Message)> Known = new(StringComparer.Ordinal)
+    {
+        [AccessRules.PoolParameter] = (Ids.IsLedgerId, "A pool id is 3 to 63 lower-case letters, digits and hyphens."),
+        ["principalId"] = (Ids.IsPrincipalId, $"A principal id is {Ids.PrincipalIdRule}."),
+        // Timer function names, as GetTimerRun reads them.
+        ["name"] = (name => name.Length is > 0 and <= 64 && name.All(char.IsAsciiLetterOrDigit), "A timer name is letters and digits."),
+    };
+
+    public static bool IsKnown(string parameter) => Known.ContainsKey(parameter);
+
+    /// <summary>Why <paramref name="value"/> is not a valid <paramref name="parameter"/>, or null when it is.</summary>
+    public static string? Problem(string parameter, string? value) =>
+        !Known.TryGetValue(parameter, out var rule) ? $"'{parameter}' is not a known route parameter."
+        : value is null || !rule.Valid(value) ? rule.Message
+        : null;
+}

@@ -1,0 +1,122 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using FluentAssertions;
+using Finance.Testing;
+using Xunit;
+
+namespace Finance.EndToEnd.Tests;
+
+/// <summary>Identity and access over real HTTP to the handler process, with tokens from its own mint-token command.</summary>
+public sealed class AccessTests(AppFixture fixture) : IClassFixture<AppFixture>
+{
+    private readonly string suffix = Guid.NewGuid().ToString("N")[..8];
+
+    [Fact]
+    public async Task Without_a_token_every_function_but_health_is_401_problem_json()
+    {
+        foreach (var path in new[] { "api/me", "api/pools/riverside-place", "api/timers/Heartbeat", "api/directory/principals" })
+        {
+            using var response = await fixture.Client.GetAsync(path);
+            response.StatusCode.Should().Be(HttpStatusCode.Unauthorized, path);
+            response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+            response.Headers.WwwAuthenticate.ToString().Should().Be("Bearer");
+        }
+        (await fixture.Client.GetAsync("api/health")).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task A_partner_viewer_reads_the_pools_their_organisation_is_party_to_and_no_other()
+    {
+        var administrator = await fixture.AdministratorAsync();
+        var theirs = $"party-{suffix}";
+        var others = $"not-party-{suffix}";
+        (await administrator.PutAsJsonAsync($"api/pools/{theirs}", new
+        {
+            name = "Theirs", hostOrganisation = "riverside-council", financialYear = "2024/25", partnerOrganisations = new[] { $"icb-{suffix}" },
+        })).StatusCode.Should().Be(HttpStatusCode.Created);
+        (await administrator.PutAsJsonAsync($"api/pools/{others}", new
+        {
+            name = "Others", hostOrganisation = "riverside-council", financialYear = "2024/25",
+        })).StatusCode.Should().Be(HttpStatusCode.Created);
+        var viewer = await fixture.ClientForAsync($"viewer-{suffix}", [$"icb-{suffix}"], "PartnerViewer");
+
+        (await viewer.GetAsync($"api/pools/{theirs}")).StatusCode.Should().Be(HttpStatusCode.OK);
+        using var hidden = await viewer.GetAsync($"api/pools/{others}");
+        using var missing = await viewer.GetAsync($"api/pools/missing-{suffix}");
+        hidden.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        missing.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        var hiddenProblem = await hidden.Content.ReadFromJsonAsync<JsonElement>();
+        var missingProblem = await missing.Content.ReadFromJsonAsync<JsonElement>();
+        hiddenProblem.GetProperty("title").GetString().Should().Be(missingProblem.GetProperty("title").GetString());
+        hiddenProblem.GetProperty("detail").GetString().Should().Be($"There is no pool '{others}'.", "a hidden pool reads exactly like a missing one");
+        (await viewer.PutAsJsonAsync($"api/pools/{theirs}", new { name = "x", hostOrganisation = "riverside-council", financialYear = "2024/25" }))
+            .StatusCode.Should().Be(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task The_directory_gives_a_bare_token_its_organisations_and_roles()
+    {
+        var administrator = await fixture.AdministratorAsync();
+        var user = $"lead-{suffix}";
+        (await administrator.PutAsJsonAsync($"api/directory/principals/{user}", new { organisations = new[] { "riverside-council" }, roles = new[] { "FinanceLead" } }))
+            .StatusCode.Should().Be(HttpStatusCode.OK);
+        var lead = await fixture.ClientForAsync(user, []);
+        var me = await lead.GetFromJsonAsync<JsonElement>("api/me");
+        me.GetProperty("roles").EnumerateArray().Select(r => r.GetString()).Should().Equal("FinanceLead");
+        me.GetProperty("organisations").EnumerateArray().Select(r => r.GetString()).Should().Equal("riverside-council");
+    }
+
+    [Fact]
+    public async Task An_auditor_reads_but_cannot_write()
+    {
+        var auditor = await fixture.ClientForAsync("e2e-auditor", [], "Auditor");
+        (await auditor.GetAsync("api/directory/principals")).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await auditor.PutAsJsonAsync($"api/pools/audited-{suffix}", new { name = "x", hostOrganisation = "riverside-council", financialYear = "2024/25" }))
+            .StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        (await auditor.DeleteAsync("api/directory/principals/e2e-admin")).StatusCode.Should().Be(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task A_null_character_in_an_id_is_refused_by_kestrel()
+    {
+        var administrator = await fixture.AdministratorAsync();
+        ((int)(await administrator.GetAsync("api/pools/pool%00")).StatusCode).Should().Be(400);
+    }
+
+    [Fact]
+    public async Task A_streamed_body_over_the_limit_is_413()
+    {
+        var administrator = await fixture.AdministratorAsync();
+        var json = "{\"name\":\"" + new string('x', 2 * 1024 * 1024) + "\"}";
+        using var content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(json)));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"api/pools/streamed-{suffix}") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+        using var response = await administrator.SendAsync(request);
+        response.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+    }
+
+    [Fact]
+    public async Task Mint_token_is_refused_outside_development()
+    {
+        var (exit, output, error) = await DevTokens.RunAsync("Production", ["--user", "alice", "--role", "Administrator"]);
+        exit.Should().Be(1);
+        output.Should().BeEmpty();
+        error.Should().Contain("ASPNETCORE_ENVIRONMENT=Development");
+    }
+
+    [Fact]
+    public async Task The_app_will_not_start_outside_development_with_the_development_issuer()
+    {
+        var (exit, _, error) = await DevTokens.RunHandlerAsync("Production", [], new Dictionary<string, string>
+        {
+            ["FUNCTIONS_CUSTOMHANDLER_PORT"] = FreePorts.Take(1)[0].ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["LedgerStorage__ConnectionString"] = fixture.Azurite.ConnectionString,
+        });
+        exit.Should().NotBe(0);
+        error.Should().Contain("accepted only when ASPNETCORE_ENVIRONMENT=Development");
+    }
+}

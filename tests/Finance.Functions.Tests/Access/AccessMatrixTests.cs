@@ -1,0 +1,221 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using Finance.Functions.Access;
+using Finance.Functions.Hosting;
+using FluentAssertions;
+using Microsoft.AspNetCore.Routing.Patterns;
+using Xunit;
+
+namespace Finance.Functions.Tests.Access;
+
+/// <summary>How a matrix caller stands to the matrix pool.</summary>
+public enum Relation
+{
+    /// <summary>Their organisation hosts the pool.</summary>
+    Host,
+
+    /// <summary>Their organisation is a partner.</summary>
+    Partner,
+
+    /// <summary>They belong to two organisations, one unrelated and one a partner.</summary>
+    Several,
+
+    /// <summary>They are listed among the pool's managers; their organisation is unrelated.</summary>
+    Manager,
+
+    /// <summary>Their organisation has nothing to do with the pool.</summary>
+    Unrelated,
+
+    /// <summary>The pool does not exist (a new id every time); their organisation is the would-be host.</summary>
+    NoSuchPool,
+}
+
+/// <summary>One matrix pool, directory entries to read and write, and a recorded timer run, on one in-process app.</summary>
+public sealed class AccessMatrixFixture : IAsyncLifetime
+{
+    private readonly string suffix = Guid.NewGuid().ToString("N")[..8];
+
+    public TestApp App { get; private set; } = null!;
+
+    public string PoolId => $"matrix-{suffix}";
+    public string HostOrganisation => $"host-{suffix}";
+    public string PartnerOrganisation => $"partner-{suffix}";
+    public string OtherOrganisation => $"other-{suffix}";
+    public string ManagerId => $"manager-{suffix}";
+
+    /// <summary>A directory entry the matrix reads (never written by it).</summary>
+    public string ReadTarget => $"read-target-{suffix}";
+
+    /// <summary>A directory entry the matrix puts and deletes.</summary>
+    public string WriteTarget => $"write-target-{suffix}";
+
+    public object PoolBody => new
+    {
+        name = "Matrix pool", hostOrganisation = HostOrganisation, financialYear = "2024/25",
+        partnerOrganisations = new[] { PartnerOrganisation }, poolManagers = new[] { ManagerId },
+    };
+
+    public async Task InitializeAsync()
+    {
+        App = await TestApp.StartAsync();
+        var admin = TestApp.Token($"admin-{suffix}", null, Role.Administrator);
+        (await App.SendAsync(HttpMethod.Put, $"api/pools/{PoolId}", admin, JsonContent.Create(PoolBody))).StatusCode.Should().Be(HttpStatusCode.Created);
+        (await App.SendAsync(HttpMethod.Put, $"api/directory/principals/{ReadTarget}", admin,
+            JsonContent.Create(new { organisations = new[] { OtherOrganisation }, roles = Array.Empty<string>() }))).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await App.Client.PostAsync("Heartbeat", new StringContent("""{"Data":{"timer":{"IsPastDue":false}},"Metadata":{}}""", Encoding.UTF8, "application/json")))
+            .StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    public async Task DisposeAsync() => await App.DisposeAsync();
+
+    /// <summary>The caller for a role (or none) standing in a relation to the pool; roles and organisations ride in the token.</summary>
+    public string TokenFor(Role? role, Relation relation)
+    {
+        var roles = role is { } r ? new[] { r } : [];
+        return relation switch
+        {
+            Relation.Host or Relation.NoSuchPool => TestApp.Token($"host-user-{suffix}", [HostOrganisation], roles),
+            Relation.Partner => TestApp.Token($"partner-user-{suffix}", [PartnerOrganisation], roles),
+            Relation.Several => TestApp.Token($"several-user-{suffix}", [OtherOrganisation, PartnerOrganisation], roles),
+            Relation.Manager => TestApp.Token(ManagerId, [OtherOrganisation], roles),
+            Relation.Unrelated => TestApp.Token($"other-user-{suffix}", [OtherOrganisation], roles),
+            _ => throw new ArgumentOutOfRangeException(nameof(relation)),
+        };
+    }
+}
+
+/// <summary>
+/// Every HTTP function the app maps × every role (and none) × every relation to a pool, allowed or refused exactly as
+/// the function's declared <see cref="AccessRule"/> says. The cases come from the mapped endpoints, so a new function
+/// joins the matrix by being mapped; a new function that writes must also give a sample body below, or its cases fail.
+/// </summary>
+public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixture<AccessMatrixFixture>
+{
+    /// <summary>A body each writing function accepts from anyone allowed to call it; null for functions without a body.</summary>
+    private static readonly Dictionary<string, Func<AccessMatrixFixture, HttpContent?>> Bodies = new()
+    {
+        ["PutPool"] = f => JsonContent.Create(f.PoolBody),
+        ["PutMembership"] = f => JsonContent.Create(new { organisations = new[] { f.OtherOrganisation }, roles = new[] { "PartnerViewer" } }),
+        ["DeleteMembership"] = _ => null,
+    };
+
+    public static TheoryData<string, string, Relation> Cases()
+    {
+        var cases = new TheoryData<string, string, Relation>();
+        using var app = FunctionApp.Build([]);
+        foreach (var (function, _) in app.Functions().Where(f => f.Function.Trigger is HttpFunctionTrigger))
+        {
+            foreach (var role in Roles.All.Select(r => r.ToString()).Prepend("none"))
+            {
+                foreach (var relation in Enum.GetValues<Relation>())
+                {
+                    cases.Add(function.Name, role, relation);
+                }
+            }
+        }
+        return cases;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Each_function_allows_or_refuses_as_its_rule_says(string functionName, string roleName, Relation relation)
+    {
+        var (function, endpoint) = fixture.App.App.Functions().Single(f => f.Function.Name == functionName);
+        var trigger = (HttpFunctionTrigger)function.Trigger;
+        var rule = endpoint.Metadata.GetMetadata<AccessRule>();
+        rule.Should().NotBeNull($"{functionName} must declare who may call it");
+        Role? role = roleName == "none" ? null : Enum.Parse<Role>(roleName);
+        var method = trigger.Methods.Single();
+        var writes = method != "GET";
+        HttpContent? body = null;
+        if (writes)
+        {
+            Bodies.Should().ContainKey(functionName, $"{functionName} writes: give it a sample body in {nameof(AccessMatrixTests)}.{nameof(Bodies)}");
+            body = Bodies[functionName](fixture);
+        }
+
+        var poolId = relation == Relation.NoSuchPool ? $"new-{Guid.NewGuid():N}"[..20] : fixture.PoolId;
+        var path = Path(endpoint.RoutePattern, poolId, writes);
+        using var response = await fixture.App.SendAsync(new HttpMethod(method), path, fixture.TokenFor(role, relation), body);
+
+        var expected = Expect(rule!, role, relation, writes);
+        var because = $"{functionName} ({method} {path}) for {roleName} / {relation}: {await response.Content.ReadAsStringAsync()}";
+        if (expected == Outcome.Allowed)
+        {
+            ((int)response.StatusCode).Should().BeInRange(200, 299, because);
+        }
+        else
+        {
+            response.StatusCode.Should().Be((HttpStatusCode)(int)expected, because);
+            response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json", because);
+        }
+    }
+
+    [Fact]
+    public void Every_http_function_declares_an_access_rule()
+    {
+        fixture.App.App.Functions()
+            .Where(f => f.Function.Trigger is HttpFunctionTrigger && f.Endpoint.Metadata.GetMetadata<AccessRule>() is null)
+            .Select(f => f.Function.Name)
+            .Should().BeEmpty();
+    }
+
+    private enum Outcome
+    {
+        Allowed = 200,
+        Forbidden = 403,
+        NotFound = 404,
+    }
+
+    /// <summary>The rule's declared grants read independently of the app's enforcement: what the caller should get.</summary>
+    private static Outcome Expect(AccessRule rule, Role? role, Relation relation, bool writes)
+    {
+        if (rule.Kind is AccessKind.Anonymous or AccessKind.AnyCaller)
+        {
+            return Outcome.Allowed;
+        }
+        var reach = role is { } r ? rule.Grants[r] : Reach.None;
+        if (reach == Reach.None)
+        {
+            return Outcome.Forbidden;
+        }
+        if (rule.Kind == AccessKind.Roles)
+        {
+            return Outcome.Allowed;
+        }
+        if (relation == Relation.NoSuchPool)
+        {
+            // Creating is allowed to whoever reaches everything or new pools; reading a missing pool is 404 for all.
+            return writes && (reach & (Reach.Everything | Reach.NewPools)) != 0 ? Outcome.Allowed : Outcome.NotFound;
+        }
+        if (Covers(reach, relation))
+        {
+            return Outcome.Allowed;
+        }
+        var readReach = role is { } readRole ? AccessRules.ReadPool.Grants[readRole] : Reach.None;
+        return Covers(readReach, relation) ? Outcome.Forbidden : Outcome.NotFound;
+    }
+
+    private static bool Covers(Reach reach, Relation relation) =>
+        reach.HasFlag(Reach.Everything)
+        || (reach.HasFlag(Reach.PoolsOfOwnOrganisations) && relation is Relation.Host or Relation.Partner or Relation.Several)
+        || (reach.HasFlag(Reach.ManagedPools) && relation == Relation.Manager);
+
+    private string Path(RoutePattern pattern, string poolId, bool writes)
+    {
+        var path = pattern.RawText!.TrimStart('/');
+        foreach (var parameter in pattern.Parameters)
+        {
+            var value = parameter.Name switch
+            {
+                AccessRules.PoolParameter => poolId,
+                "principalId" => writes ? fixture.WriteTarget : fixture.ReadTarget,
+                "name" => "Heartbeat",
+                _ => throw new InvalidOperationException($"The matrix has no sample value for route parameter '{parameter.Name}'; add one."),
+            };
+            path = path.Replace("{" + parameter.Name + "}", value, StringComparison.Ordinal);
+        }
+        return path;
+    }
+}

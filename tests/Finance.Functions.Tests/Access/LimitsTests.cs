@@ -1,0 +1,90 @@
+using System.Net;
+using System.Net.Http.Json;
+using Finance.Functions.Access;
+using Finance.Functions.Configuration;
+using Finance.Functions.Hosting;
+using FluentAssertions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Xunit;
+
+namespace Finance.Functions.Tests.Access;
+
+/// <summary>Limits on callers and requests, and what a failure may say.</summary>
+public sealed class LimitsTests
+{
+    [Fact]
+    public async Task Each_principal_has_its_own_allowance_and_beyond_it_gets_429_with_retry_after()
+    {
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?> { [AppSettings.RateLimitPermitsPerMinute.Key] = "3" });
+        var busy = TestApp.Token("busy-" + Guid.NewGuid().ToString("N")[..8]);
+        var quiet = TestApp.Token("quiet-" + Guid.NewGuid().ToString("N")[..8]);
+
+        for (var i = 0; i < 3; i++)
+        {
+            (await app.SendAsync(HttpMethod.Get, "api/me", busy)).StatusCode.Should().Be(HttpStatusCode.OK);
+        }
+        using var limited = await app.SendAsync(HttpMethod.Get, "api/me", busy);
+
+        limited.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
+        limited.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        limited.Headers.RetryAfter!.Delta!.Value.TotalSeconds.Should().BeInRange(1, 60);
+        (await app.SendAsync(HttpMethod.Get, "api/me", quiet)).StatusCode.Should().Be(HttpStatusCode.OK, "another principal has its own allowance");
+        (await app.Client.GetAsync("api/health")).StatusCode.Should().Be(HttpStatusCode.OK, "requests without a token share a separate allowance");
+    }
+
+    [Fact]
+    public async Task Requests_without_a_valid_token_share_one_allowance()
+    {
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?> { [AppSettings.RateLimitPermitsPerMinute.Key] = "2" });
+        (await app.Client.GetAsync("api/health")).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await app.SendAsync(HttpMethod.Get, "api/me", "forged")).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        (await app.Client.GetAsync("api/me")).StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
+        (await app.SendAsync(HttpMethod.Get, "api/me", TestApp.Token("fresh-" + Guid.NewGuid().ToString("N")[..8]))).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Kestrel_limits_request_bodies_and_its_refusal_is_413_problem_json()
+    {
+        await using var app = await TestApp.StartAsync(beforeStart: built =>
+            // What Kestrel throws when a body passes MaxRequestBodySize.
+            built.MapPost("/too-large", (Func<IResult>)(() => throw new Microsoft.AspNetCore.Http.BadHttpRequestException("Request body too large.", StatusCodes.Status413PayloadTooLarge))));
+
+        app.App.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits.MaxRequestBodySize.Should().Be(FunctionApp.MaxRequestBodyBytes);
+        using var response = await app.Client.PostAsync("too-large", new StringContent("x"));
+        response.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+    }
+
+    [Fact]
+    public async Task A_json_body_over_its_limit_is_413_problem_json()
+    {
+        await using var app = await TestApp.StartAsync();
+        var admin = TestApp.Token("limits-admin", null, Role.Administrator);
+        var huge = new string('x', JsonBody.DefaultMaxBytes + 1);
+        using var response = await app.SendAsync(HttpMethod.Put, "api/directory/principals/limits-someone", admin,
+            JsonContent.Create(new { organisations = new[] { huge }, roles = Array.Empty<string>() }));
+        response.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+    }
+
+    [Theory]
+    [InlineData("GET", "api/pools/riverside-place")]
+    [InlineData("GET", "api/directory/principals")]
+    [InlineData("GET", "api/me")]
+    [InlineData("GET", "api/timers/Heartbeat")]
+    public async Task A_storage_failure_is_500_problem_json_with_no_stack_trace_or_storage_error(string method, string path)
+    {
+        var (_, storage) = RecordingStorage.Failing();
+        await using var app = await TestApp.StartAsync(configure: builder => builder.Services.AddSingleton(storage));
+        using var response = await app.SendAsync(new HttpMethod(method), path, TestApp.Token("limits-admin", null, Role.Administrator));
+
+        response.StatusCode.Should().Be(HttpStatusCode.InternalServerError);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        var text = await response.Content.ReadAsStringAsync();
+        text.Should().NotContainAny(RecordingStorage.SecretDetail, "devstoreaccount1", "InternalError", "Exception", " at ", "127.0.0.1");
+    }
+}
