@@ -25,7 +25,9 @@ public static class FunctionApp
 
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(args);
+        // The content root is the handler's own folder, so its appsettings.json applies whatever the working directory
+        // (the host starts it from handler/; the run command and tests from the checkout).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddEnvironmentVariables();
 
         // The Functions host tells the handler its port; only the host (on the same machine) talks to it.
