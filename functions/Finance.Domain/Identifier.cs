@@ -7,12 +7,15 @@ namespace Finance.Domain;
 /// The one rule every id in the ledger follows: 3 to 63 lower-case letters, digits and hyphens. It is safe as an Azure
 /// Table partition or row key and in a URL path without escaping.
 /// </summary>
-internal static partial class Identifier
+public static partial class Identifier
 {
     public const string Rule = "3 to 63 lower-case letters, digits and hyphens";
 
-    [GeneratedRegex("^[a-z0-9-]{3,63}$", RegexOptions.CultureInvariant)]
+    // \z, not $: $ also matches before a final newline, which would let "pool\n" through to a table key.
+    [GeneratedRegex("^[a-z0-9-]{3,63}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
+
+    public static bool IsValid(string? text) => text is not null && Pattern().IsMatch(text);
 
     public static string? Problem(string? text, string what) =>
         text is null || !Pattern().IsMatch(text)

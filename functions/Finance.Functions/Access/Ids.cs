@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Finance.Domain;
 
 namespace Finance.Functions.Access;
 
@@ -8,20 +9,17 @@ namespace Finance.Functions.Access;
 /// </summary>
 public static partial class Ids
 {
-    /// <summary>The ledger's id rule (pools, organisations): the domain's <c>Identifier</c> rule.</summary>
-    public const string LedgerIdRule = "3 to 63 lower-case letters, digits and hyphens";
+    /// <summary>The ledger's id rule (pools, organisations, lines): the domain's.</summary>
+    public const string LedgerIdRule = Identifier.Rule;
 
     /// <summary>Principal ids are Entra object ids (GUIDs) in Azure and short names locally.</summary>
     public const string PrincipalIdRule = "1 to 128 letters, digits, '.', '_' and '-', starting with a letter or digit";
 
-    // \z, not $: $ also matches before a final newline, which would let "pool\n" through to a table key.
-    [GeneratedRegex("^[a-z0-9-]{3,63}\\z", RegexOptions.CultureInvariant)]
-    private static partial Regex LedgerIdPattern();
-
+    // \z, not $: $ also matches before a final newline, which would let "alice\n" through to a table key.
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex PrincipalIdPattern();
 
-    public static bool IsLedgerId(string? text) => text is not null && LedgerIdPattern().IsMatch(text);
+    public static bool IsLedgerId(string? text) => Identifier.IsValid(text);
 
     public static bool IsPrincipalId(string? text) => text is not null && PrincipalIdPattern().IsMatch(text);
 }

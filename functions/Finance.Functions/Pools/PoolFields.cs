@@ -1,5 +1,4 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
+using Finance.Domain.Calendar;
 using Finance.Functions.Access;
 
 namespace Finance.Functions.Pools;
@@ -14,9 +13,6 @@ internal static partial class PoolFields
     public const int MaxPartnerOrganisations = 20;
 
     public const int MaxPoolManagers = 20;
-
-    [GeneratedRegex(@"^(\d{4})/(\d{2})\z")]
-    private static partial Regex YearPattern();
 
     public static string? ValidatePoolId(string poolId) =>
         Ids.IsLedgerId(poolId) ? null : "A pool id is 3 to 63 lower-case letters, digits and hyphens.";
@@ -39,10 +35,9 @@ internal static partial class PoolFields
         {
             errors["financialYear"] = ["The financial year is required, written like 2024/25."];
         }
-        else if (YearPattern().Match(body.FinancialYear.Trim()) is not { Success: true } m
-                 || (int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) + 1) % 100 != int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture))
+        else if (!FinancialYear.TryParse(body.FinancialYear, out _, out var yearError))
         {
-            errors["financialYear"] = [$"'{body.FinancialYear}' is not a financial year; write it like 2024/25 (April 2024 to March 2025)."];
+            errors["financialYear"] = [yearError];
         }
         return errors;
     }

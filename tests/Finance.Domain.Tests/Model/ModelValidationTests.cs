@@ -18,6 +18,7 @@ public sealed class ModelValidationTests
     [InlineData("pool_1")]
     [InlineData("pool 1")]
     [InlineData("")]
+    [InlineData("pool\n")]
     public void A_pool_id_outside_the_pattern_cannot_be_constructed(string text)
     {
         var act = () => new PoolId(text);
