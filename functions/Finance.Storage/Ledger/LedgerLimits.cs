@@ -1,0 +1,60 @@
+using Finance.Storage.Tables;
+
+namespace Finance.Storage.Ledger;
+
+/// <summary>
+/// Every bound the ledger's storage keeps, in one place. A posting is one entity group transaction, so its size is
+/// bounded by the service's 100 operations: see <see cref="PostingSize"/>.
+/// </summary>
+public static class LedgerLimits
+{
+    /// <summary>Operations in one entity group transaction (the Table service's limit).</summary>
+    public const int MaxOperationsPerPosting = TableClient.MaxTransactionActions;
+
+    /// <summary>
+    /// Entries in one atomic posting, whatever they are: each entry is two rows (journal and id claim), and the head
+    /// row and at least one balance row are always written, so 48 is the ceiling even when every entry shares one
+    /// balance row and there is no idempotency record. Whether a given posting fits is <see cref="PostingSize.OperationsFor"/>.
+    /// </summary>
+    public const int MaxEntriesPerPosting = 48;
+
+    /// <summary>
+    /// Entries that always fit in one posting, even when each is a reversal (three rows) of a different line (one
+    /// balance row each) and there is an idempotency record: 4 × 24 + 2 = 98 operations.
+    /// </summary>
+    public const int EntriesPerPostingAlwaysFit = 24;
+
+    /// <summary>Transactions a posting tries before giving up with <see cref="LedgerConflictException"/>; see <see cref="LedgerOptions"/>.</summary>
+    public const int DefaultMaxPostAttempts = 8;
+
+    /// <summary>Times a read retries when it saw a posting half-applied (the control totals disagree).</summary>
+    public const int MaxReadAttempts = 5;
+
+    public const int DefaultEntryPageSize = 100;
+
+    public const int MaxEntryPageSize = TableClient.MaxPageSize;
+
+    /// <summary>Service round trips one page of a filtered journal listing may take before returning a short page.</summary>
+    public const int MaxRequestsPerEntryPage = 20;
+
+    /// <summary>Forecast outturns one line may have in a year (about one a month; each is kept for as-at statements).</summary>
+    public const int MaxForecastsPerLine = 240;
+
+    /// <summary>Rows <see cref="LedgerRepository.VerifyAsync"/> reads from one partition.</summary>
+    public const int MaxRowsPerVerification = 4 * Finance.Domain.Limits.MaxEntriesPerCalculation;
+
+    public const int MaxIdempotencyKeyLength = 255;
+
+    public const int MaxPrincipalLength = 255;
+
+    public const int MaxRequestHashLength = 128;
+
+    /// <summary>A stored first response, as UTF-8, before compression.</summary>
+    public const int MaxResponseBodyBytes = 1024 * 1024;
+
+    /// <summary>Responses longer than this are stored gzip-compressed.</summary>
+    public const int CompressResponseBodyAboveBytes = 8 * 1024;
+
+    /// <summary>A stored response after compression: one binary property holds at most 64 KiB.</summary>
+    public const int MaxStoredResponseBodyBytes = 60 * 1024;
+}

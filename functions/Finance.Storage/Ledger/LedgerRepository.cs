@@ -1,0 +1,656 @@
+using System.Security.Cryptography;
+using Azure;
+using Finance.Domain.Calendar;
+using Finance.Domain.Ledger;
+using Finance.Domain.Money;
+using Finance.Storage.Tables;
+using NodaTime;
+
+namespace Finance.Storage.Ledger;
+
+/// <summary>
+/// The ledger on the Ledger table: one partition per pool and financial year (<see cref="LedgerPartition"/>, rows in
+/// <see cref="LedgerRows"/>). A posting writes its entries, the balance rows they move, the head row and the
+/// idempotency record in one entity group transaction, with If-Match on every row it read, so no reader sees it
+/// half-applied and no concurrent poster's update is lost: whoever loses the race re-reads, re-validates and retries
+/// (bounded by <see cref="LedgerOptions.MaxPostAttempts"/>, with jittered back-off).
+/// </summary>
+public sealed class LedgerRepository
+{
+    private readonly TableClient table;
+    private readonly IClock clock;
+    private readonly LedgerOptions options;
+
+    public LedgerRepository(TableClient table, IClock clock, LedgerOptions? options = null)
+    {
+        this.table = table ?? throw new ArgumentNullException(nameof(table));
+        this.clock = clock ?? throw new ArgumentNullException(nameof(clock));
+        this.options = options ?? new LedgerOptions();
+    }
+
+    /// <summary>What a row in a posting's transaction is, so a refusal at an index can be explained.</summary>
+    private enum RowRole
+    {
+        Head,
+        Balance,
+        Idempotency,
+        EntryId,
+        Journal,
+        Reversed,
+    }
+
+    /// <summary>
+    /// Posts <paramref name="entries"/> as one atomic posting. Refuses with <see cref="MonthClosedException"/>,
+    /// <see cref="PostingRefusedException"/> (<see cref="PostingRules.Check"/>), <see cref="DuplicateEntryException"/>,
+    /// <see cref="IdempotencyConflictException"/>, <see cref="StaleSetupException"/>, <see cref="PostingTooLargeException"/>
+    /// or, when other writers won every try, <see cref="LedgerConflictException"/>; nothing is written in any of those
+    /// cases. A repeat of an Idempotency-Key with the same request hash is <see cref="PostingOutcome.Replayed"/>; a repeat
+    /// of the very same entries (a retry whose first response was lost) is <see cref="PostingOutcome.AlreadyApplied"/>.
+    /// </summary>
+    public async Task<PostingResult> PostAsync(
+        LedgerSetup setup, IReadOnlyList<JournalEntry> entries, IdempotencyRequest? idempotency = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(setup);
+        ArgumentNullException.ThrowIfNull(entries);
+        if (entries.Count == 0 || entries.Any(e => e is null))
+        {
+            throw new ArgumentException("A posting needs at least one entry, and no empty (null) ones.", nameof(entries));
+        }
+        if (entries.Select(JournalRows.Problem).FirstOrDefault(p => p is not null) is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(entries));
+        }
+        if (!PostingSize.Fits(entries, idempotency is not null))
+        {
+            throw new PostingTooLargeException(entries.Count, PostingSize.OperationsFor(entries, idempotency is not null));
+        }
+        var partition = setup.Partition;
+        var hash = JournalRows.HashOf(entries);
+        var targets = entries.Select(BalanceTarget.Of).Distinct().ToArray();
+        Exception? last = null;
+        for (var attempt = 1; attempt <= options.MaxPostAttempts; attempt++)
+        {
+            if (attempt > 1)
+            {
+                await BackoffAsync(attempt - 1, cancellationToken).ConfigureAwait(false);
+            }
+            // One round trip for everything most postings need, so the window in which another writer can get in is short.
+            var headRead = ReadHeadAsync(partition, cancellationToken);
+            var firstUse = idempotency is null
+                ? Task.FromResult<IdempotencyRecord?>(null)
+                : GetIdempotencyAsync(partition, idempotency.Key, idempotency.Principal, cancellationToken);
+            var balancesRead = Task.WhenAll(targets.Select(t => ReadBalanceAsync(partition, t, cancellationToken)));
+            await Task.WhenAll(headRead, firstUse, balancesRead).ConfigureAwait(false);
+            if (await firstUse.ConfigureAwait(false) is { } first)
+            {
+                // Checked before any rule: a repeat gets the first answer even if the month has closed since.
+                return first.IsSameRequest(idempotency!.RequestHash)
+                    ? new PostingResult(PostingOutcome.Replayed, first.Receipt, first.Response, attempt)
+                    : throw new IdempotencyConflictException(first);
+            }
+            var head = await headRead.ConfigureAwait(false);
+            var balances = await balancesRead.ConfigureAwait(false);
+            if (balances.Any(b => b.LastSeq > head.Seq))
+            {
+                continue; // a posting landed between the reads: the transaction could only fail
+            }
+
+            PostingPlan plan;
+            try
+            {
+                plan = await PlanAsync(setup, head, balances, entries, hash, idempotency, cancellationToken).ConfigureAwait(false);
+            }
+            catch (LedgerException e) when (e is MonthClosedException or PostingRefusedException or StaleSetupException)
+            {
+                // These very entries may already be in the ledger (an earlier try whose response was lost); the rules
+                // then refuse them as duplicates or double reversals, but the posting did succeed.
+                if (await AlreadyAppliedAsync(partition, entries, hash, cancellationToken).ConfigureAwait(false) is { } earlier)
+                {
+                    return await AlreadyAppliedResultAsync(earlier, idempotency, attempt, cancellationToken).ConfigureAwait(false);
+                }
+                throw;
+            }
+            if (options.BeforeSubmitAsync is { } beforeSubmit)
+            {
+                await beforeSubmit(attempt).ConfigureAwait(false);
+            }
+            try
+            {
+                await table.SubmitTransactionAsync(plan.Actions, cancellationToken).ConfigureAwait(false);
+                return new PostingResult(PostingOutcome.Applied, plan.Receipt, plan.Response, attempt);
+            }
+            catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
+            {
+                last = e;
+                if (await ExplainRefusalAsync(partition, entries, hash, plan, e, cancellationToken).ConfigureAwait(false) is { } applied)
+                {
+                    return await AlreadyAppliedResultAsync(applied, idempotency, attempt, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        throw new LedgerConflictException(partition, options.MaxPostAttempts, last);
+    }
+
+    /// <summary>What an Idempotency-Key was first used for in <paramref name="partition"/>, or null.</summary>
+    public async Task<IdempotencyRecord?> GetIdempotencyAsync(LedgerPartition partition, string key, string principal, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(partition);
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        ArgumentException.ThrowIfNullOrEmpty(principal);
+        var row = await table.GetEntityIfExistsAsync(partition.PartitionKey, IdempotencyRows.RowKey(key, principal), cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        if (!row.HasValue)
+        {
+            return null;
+        }
+        var record = IdempotencyRows.FromEntity(partition, row.Value!);
+        if (record.Key != key || record.Principal != principal)
+        {
+            throw new LedgerInvariantException($"Idempotency row '{row.Value!.RowKey}' of {partition} is for another key or principal.");
+        }
+        return record;
+    }
+
+    /// <summary>The head row; an empty head (<see cref="LedgerHead.Exists"/> false) for a partition nothing was posted to.</summary>
+    public async Task<LedgerHead> ReadHeadAsync(LedgerPartition partition, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(partition);
+        var row = await table.GetEntityIfExistsAsync(partition.PartitionKey, LedgerRows.Head, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return row.HasValue ? LedgerHead.FromEntity(partition, row.Value!) : new LedgerHead(partition);
+    }
+
+    /// <summary>
+    /// Every balance row and the head, in one range query, checked against each other: the rows' versions must add up
+    /// to the head's count (otherwise a posting landed between two pages and the read is retried), and their entry
+    /// counts and net amounts to the head's.
+    /// </summary>
+    public async Task<LedgerBalances> ReadBalancesAsync(LedgerPartition partition, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(partition);
+        var filter = TableFilter.Create($"PartitionKey eq {partition.PartitionKey} and RowKey ge {LedgerRows.BalancePrefix} and RowKey le {LedgerRows.Head}");
+        ETag? previousHead = null;
+        for (var attempt = 1; ; attempt++)
+        {
+            var head = new LedgerHead(partition);
+            var balances = new List<Balance>();
+            await foreach (var row in table.QueryAsync(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                if (row.RowKey == LedgerRows.Head)
+                {
+                    head = LedgerHead.FromEntity(partition, row);
+                }
+                else
+                {
+                    balances.Add(Balance.FromEntity(row));
+                }
+            }
+            var versions = balances.Sum(b => b.Version);
+            if (versions == head.BalanceVersions)
+            {
+                CheckBalancesAgainstHead(head, balances);
+                return new LedgerBalances(head, balances);
+            }
+            if (previousHead == head.ETag)
+            {
+                // Nothing was posted between the two reads, yet they disagree: not a race but a broken ledger.
+                throw new LedgerInvariantException($"The balance rows of {partition} add up to version {versions}, but its head says {head.BalanceVersions}.");
+            }
+            if (attempt == LedgerLimits.MaxReadAttempts)
+            {
+                throw new LedgerConflictException($"{partition} was posted to during each of {attempt} reads of its balances; retry later.");
+            }
+            previousHead = head.ETag;
+            await BackoffAsync(attempt, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>One entry by id, or null.</summary>
+    public async Task<StoredEntry?> GetEntryAsync(LedgerPartition partition, EntryId id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(partition);
+        ArgumentNullException.ThrowIfNull(id);
+        var claim = await table.GetEntityIfExistsAsync(partition.PartitionKey, LedgerRows.EntryId(id), cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!claim.HasValue)
+        {
+            return null;
+        }
+        var seq = claim.Value!.GetInt64("Seq") ?? 0;
+        if (seq is < 1 or > LedgerRows.MaxSeq)
+        {
+            throw new LedgerInvariantException($"Entry id '{id}' of {partition} is claimed by seq {seq}.");
+        }
+        var row = await table.GetEntityIfExistsAsync(partition.PartitionKey, LedgerRows.Journal(seq), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var stored = row.HasValue ? JournalRows.FromJournalEntity(partition, row.Value!) : null;
+        if (stored?.Entry.Id != id)
+        {
+            throw new LedgerInvariantException($"Entry id '{id}' of {partition} is claimed by seq {seq}, which holds {stored?.Entry.Id.Value ?? "nothing"}.");
+        }
+        return stored;
+    }
+
+    /// <summary>A page of the journal, newest first, filtered on the service. See <see cref="EntryQuery"/>.</summary>
+    public async Task<EntryPage> ReadEntriesAsync(LedgerPartition partition, EntryQuery? query = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(partition);
+        query ??= new EntryQuery();
+        var filters = new List<string> { JournalRange(partition) };
+        if (query.Line is { } line)
+        {
+            filters.Add(TableFilter.Create($"Line eq {line.Value}"));
+        }
+        if (query.Kind is { } kind)
+        {
+            filters.Add(TableFilter.Create($"Kind eq {kind.ToString()}"));
+        }
+        if (query.Month is { } month)
+        {
+            if (month.Year != partition.Year)
+            {
+                throw new ArgumentException($"{month} is not in {partition.Year}, the year of {partition}.", nameof(query));
+            }
+            filters.Add(TableFilter.Create($"Month eq {month.Number}"));
+        }
+        if (query.AsAt is { } asAt)
+        {
+            filters.Add(TableFilter.Create($"PostedAt le {asAt.ToDateTimeOffset()}"));
+        }
+        var filter = string.Join(" and ", filters);
+
+        var entries = new List<StoredEntry>();
+        var token = query.ContinuationToken;
+        for (var requests = 0; entries.Count < query.PageSize && requests < LedgerLimits.MaxRequestsPerEntryPage; requests++)
+        {
+            // One service page per round: with a filter the service may answer with few rows and a continuation.
+            await foreach (var page in table.QueryAsync(filter, cancellationToken: cancellationToken)
+                               .AsPages(token, query.PageSize - entries.Count).ConfigureAwait(false))
+            {
+                entries.AddRange(page.Values.Select(row => JournalRows.FromJournalEntity(partition, row)));
+                token = page.ContinuationToken;
+                break;
+            }
+            if (string.IsNullOrEmpty(token))
+            {
+                token = null;
+                break;
+            }
+        }
+        return new EntryPage(entries, token);
+    }
+
+    /// <summary>
+    /// The whole journal of the partition in sequence order (for as-at statements and reconciliation), checked as read:
+    /// sequence numbers without gaps, and every posting complete with its batch totals. With <paramref name="asAt"/>,
+    /// only the entries posted at or before it.
+    /// </summary>
+    public async Task<IReadOnlyList<StoredEntry>> ReadAllEntriesAsync(LedgerPartition partition, Instant? asAt = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(partition);
+        for (var attempt = 1; ; attempt++)
+        {
+            var entries = new List<StoredEntry>();
+            await foreach (var row in table.QueryAsync(JournalRange(partition), cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                if (entries.Count == Finance.Domain.Limits.MaxEntriesPerCalculation)
+                {
+                    throw new LedgerException($"{partition} holds more than {Finance.Domain.Limits.MaxEntriesPerCalculation} entries, the most one read returns.");
+                }
+                entries.Add(JournalRows.FromJournalEntity(partition, row));
+            }
+            // Rows come newest first; postings land at the front, so the scan sees whole postings.
+            entries.Reverse();
+            var problems = LedgerVerification.CheckJournal(entries, checkHashes: false).ToList();
+            if (problems.Count == 0)
+            {
+                return asAt is { } instant ? entries.Where(e => e.Entry.PostedAt <= instant).ToArray() : entries;
+            }
+            if (attempt == LedgerLimits.MaxReadAttempts)
+            {
+                throw new LedgerInvariantException($"The journal of {partition}: {string.Join(" ", problems.Take(10))}");
+            }
+            await BackoffAsync(attempt, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Closes <paramref name="month"/> in the head row, with If-Match: every posting rewrites the head too, so a posting
+    /// racing the close either lands before it or is refused after it. Closing a closed month changes nothing.
+    /// </summary>
+    public Task<LedgerHead> CloseMonthAsync(LedgerPartition partition, FinancialMonth month, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(partition);
+        ArgumentNullException.ThrowIfNull(month);
+        if (month.Year != partition.Year)
+        {
+            throw new ArgumentException($"{month} is not in {partition.Year}, the year of {partition}.", nameof(month));
+        }
+        return UpdateHeadAsync(partition, head => head.IsClosed(month) ? null : head with { ClosedMonths = [.. head.ClosedMonths.Append(month).Order()] }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Records that the pool set-up is now at <paramref name="version"/>: from then on a posting checked against an older
+    /// set-up is refused with <see cref="StaleSetupException"/>. A lower or equal version changes nothing.
+    /// </summary>
+    public Task<LedgerHead> AdvanceSetupVersionAsync(LedgerPartition partition, long version, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(partition);
+        ArgumentOutOfRangeException.ThrowIfNegative(version);
+        return UpdateHeadAsync(partition, head => version <= head.SetupVersion ? null : head with { SetupVersion = version }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads the whole partition (when no posting lands during the read) and checks every invariant: balance rows equal
+    /// the fold of the entries, the head's counts and control totals, ids and reversal marks one-to-one with entries,
+    /// postings complete, idempotency records pointing at their postings and, given the set-up, the statement from the
+    /// balances equal to the statement from the entries for every month.
+    /// </summary>
+    public async Task<LedgerVerification> VerifyAsync(LedgerPartition partition, LedgerSetup? setup = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(partition);
+        if (setup is not null && setup.Partition != partition)
+        {
+            throw new ArgumentException($"The set-up is for {setup.Partition}, not {partition}.", nameof(setup));
+        }
+        var filter = TableFilter.Create($"PartitionKey eq {partition.PartitionKey}");
+        for (var attempt = 1; ; attempt++)
+        {
+            var before = await ReadHeadAsync(partition, cancellationToken).ConfigureAwait(false);
+            var rows = new List<TableEntity>();
+            await foreach (var row in table.QueryAsync(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                if (rows.Count == LedgerLimits.MaxRowsPerVerification)
+                {
+                    throw new LedgerException($"{partition} holds more than {LedgerLimits.MaxRowsPerVerification} rows, the most a verification reads.");
+                }
+                rows.Add(row);
+            }
+            var after = await ReadHeadAsync(partition, cancellationToken).ConfigureAwait(false);
+            if (before.ETag == after.ETag)
+            {
+                return LedgerVerification.Check(partition, rows, setup);
+            }
+            if (attempt == LedgerLimits.MaxReadAttempts)
+            {
+                throw new LedgerConflictException($"{partition} was posted to during each of {attempt} verifications; retry when it is quiet.");
+            }
+            await BackoffAsync(attempt, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static string JournalRange(LedgerPartition partition) => TableFilter.Create(
+        $"PartitionKey eq {partition.PartitionKey} and RowKey ge {LedgerRows.JournalPrefix} and RowKey lt {LedgerRows.End(LedgerRows.JournalPrefix)}");
+
+    private static void CheckBalancesAgainstHead(LedgerHead head, List<Balance> balances)
+    {
+        var entries = balances.Sum(b => b.EntryCount);
+        var net = Pence.Sum(balances.Select(b => b.Net));
+        if (entries != head.Seq || net != head.Net || balances.Any(b => b.LastSeq > head.Seq || b.Version < 1))
+        {
+            throw new LedgerInvariantException(
+                $"The balance rows of {head.Partition} count {entries} entries netting {net}; its head says {head.Seq} entries netting {head.Net}.");
+        }
+    }
+
+    /// <summary>Validates the posting against the head and balance rows just read, and builds its transaction.</summary>
+    private async Task<PostingPlan> PlanAsync(
+        LedgerSetup setup, LedgerHead head, Balance[] before, IReadOnlyList<JournalEntry> entries, string hash, IdempotencyRequest? idempotency,
+        CancellationToken cancellationToken)
+    {
+        var partition = head.Partition;
+        if (entries.FirstOrDefault(e => head.IsClosed(e.Month)) is { } closed)
+        {
+            throw new MonthClosedException(closed.Month, closed.Id);
+        }
+        if (setup.Version < head.SetupVersion)
+        {
+            throw new StaleSetupException(partition, setup.Version, head.SetupVersion);
+        }
+
+        var context = await ReadRuleContextAsync(partition, entries, cancellationToken).ConfigureAwait(false);
+        var existing = context.Values.ToList();
+        var problems = new List<string>();
+        for (var i = 0; i < entries.Count; i++)
+        {
+            problems.AddRange(PostingRules.Check(setup.Pool, setup.Lines, existing, entries[i], head.ClosedMonths)
+                .Select(p => $"Entry {i + 1} ('{entries[i].Id}'): {p}"));
+            existing.Add(entries[i]);
+        }
+        if (problems.Count > 0)
+        {
+            throw new PostingRefusedException(problems);
+        }
+
+        var after = before.ToDictionary(b => b.Target, b => b.Copy());
+        var known = new Dictionary<EntryId, JournalEntry>(context);
+        var stamp = new PostingStamp(head.Postings + 1, head.Seq + 1, entries.Count, Pence.Sum(entries.Select(e => e.Amount)), hash);
+        var figures = new EntryKind[entries.Count];
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var entry = entries[i];
+            var reversed = entry.ReversesEntryId is { } target ? known[target] : null;
+            figures[i] = Balance.FigureOf(entry, reversed);
+            after[BalanceTarget.Of(entry)].Apply(entry, reversed, stamp.FirstSeq + i);
+            known[entry.Id] = entry;
+        }
+        CheckFold(partition, before, after.Values, stamp);
+
+        var newHead = head with
+        {
+            Seq = head.Seq + entries.Count,
+            Postings = stamp.Posting,
+            Net = head.Net + stamp.Net,
+            BalanceVersions = head.BalanceVersions + before.Length,
+            SetupVersion = Math.Max(head.SetupVersion, setup.Version),
+            LatestPostedAt = entries.Select(e => e.PostedAt).Append(head.LatestPostedAt ?? Instant.MinValue).Max(),
+        };
+        var receipt = new PostingReceipt(partition, stamp.Posting, stamp.FirstSeq, entries.Select(e => e.Id).ToArray(), stamp.Net);
+        var response = idempotency?.Respond(receipt);
+
+        // The head goes first: the service reports the first action it refuses, so a concurrent posting shows as 412 at 0.
+        var actions = new List<TableTransactionAction>();
+        var roles = new List<(RowRole Role, int Entry)>();
+        void Add(RowRole role, TableTransactionAction action, int entry = -1)
+        {
+            actions.Add(action);
+            roles.Add((role, entry));
+        }
+        Add(RowRole.Head, head.Exists
+            ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, newHead.ToEntity(), head.ETag)
+            : new TableTransactionAction(TableTransactionActionType.Add, newHead.ToEntity()));
+        foreach (var balance in after.Values)
+        {
+            Add(RowRole.Balance, balance.ETag == default
+                ? new TableTransactionAction(TableTransactionActionType.Add, balance.ToEntity(partition.PartitionKey))
+                : new TableTransactionAction(TableTransactionActionType.UpdateReplace, balance.ToEntity(partition.PartitionKey), balance.ETag));
+        }
+        if (idempotency is not null)
+        {
+            Add(RowRole.Idempotency, new TableTransactionAction(TableTransactionActionType.Add,
+                IdempotencyRows.ToEntity(partition, idempotency, response!, receipt, clock.GetCurrentInstant())));
+        }
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var seq = stamp.FirstSeq + i;
+            Add(RowRole.EntryId, new TableTransactionAction(TableTransactionActionType.Add, JournalRows.ToIdEntity(partition, entries[i].Id, seq, stamp)), i);
+            Add(RowRole.Journal, new TableTransactionAction(TableTransactionActionType.Add,
+                JournalRows.ToJournalEntity(partition, entries[i], seq, figures[i], stamp)), i);
+            if (entries[i].ReversesEntryId is { } reversedId)
+            {
+                Add(RowRole.Reversed, new TableTransactionAction(TableTransactionActionType.Add,
+                    JournalRows.ToReversedEntity(partition, reversedId, entries[i].Id, seq)), i);
+            }
+        }
+        if (actions.Count > LedgerLimits.MaxOperationsPerPosting)
+        {
+            throw new PostingTooLargeException(entries.Count, actions.Count);
+        }
+        return new PostingPlan(actions, roles, receipt, response);
+    }
+
+    /// <summary>
+    /// The existing entries <see cref="PostingRules.Check"/> needs to judge this posting, instead of the whole journal:
+    /// each reversed entry and any reversal of it already made, and every entry of a line whose budget the posting
+    /// reduces (the rule that a budget stays positive folds them). Duplicate ids need no reading: the id claims refuse them.
+    /// </summary>
+    private async Task<Dictionary<EntryId, JournalEntry>> ReadRuleContextAsync(
+        LedgerPartition partition, IReadOnlyList<JournalEntry> entries, CancellationToken cancellationToken)
+    {
+        var own = entries.ToDictionary(e => e.Id, e => e);
+        var context = new Dictionary<EntryId, JournalEntry>();
+        var reversedIds = entries.Select(e => e.ReversesEntryId).OfType<EntryId>().Where(id => !own.ContainsKey(id)).Distinct();
+        var found = await Task.WhenAll(reversedIds.Select(async id =>
+        {
+            var read = await GetEntryAsync(partition, id, cancellationToken).ConfigureAwait(false);
+            var mark = await table.GetEntityIfExistsAsync(partition.PartitionKey, LedgerRows.Reversed(id), cancellationToken: cancellationToken).ConfigureAwait(false);
+            var earlier = mark.HasValue
+                ? await GetEntryAsync(partition, new EntryId(mark.Value!.GetString("ReversalId") ?? ""), cancellationToken).ConfigureAwait(false)
+                : null;
+            return (read?.Entry, earlier?.Entry);
+        })).ConfigureAwait(false);
+        foreach (var entry in found.SelectMany(f => new[] { f.Item1, f.Item2 }).OfType<JournalEntry>())
+        {
+            context[entry.Id] = entry;
+        }
+
+        var reducedLines = new HashSet<Finance.Domain.Model.LineId>();
+        foreach (var entry in entries)
+        {
+            var reversed = entry.ReversesEntryId is { } r ? context.GetValueOrDefault(r) ?? own.GetValueOrDefault(r) : null;
+            if (entry.Kind == EntryKind.Reversal && reversed is null)
+            {
+                continue; // the rules refuse it
+            }
+            var figure = Balance.FigureOf(entry, reversed);
+            var budgetEffect = figure == EntryKind.Commitment ? entry.Amount : figure == EntryKind.CommitmentRelease ? -entry.Amount : Pence.Zero;
+            if (budgetEffect.IsNegative && (reversed ?? entry).Line is { } line)
+            {
+                reducedLines.Add(line);
+            }
+        }
+        foreach (var line in reducedLines)
+        {
+            var filter = TableFilter.Create($"Line eq {line.Value}");
+            await foreach (var row in table.QueryAsync($"{JournalRange(partition)} and {filter}", cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                var stored = JournalRows.FromJournalEntity(partition, row);
+                context[stored.Entry.Id] = stored.Entry;
+            }
+        }
+        return context;
+    }
+
+    private async Task<Balance> ReadBalanceAsync(LedgerPartition partition, BalanceTarget target, CancellationToken cancellationToken)
+    {
+        var row = await table.GetEntityIfExistsAsync(partition.PartitionKey, target.RowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return row.HasValue ? Balance.FromEntity(row.Value!) : new Balance(target);
+    }
+
+    /// <summary>The posting's own totals, asserted before it is written: the rows it moves change by exactly its entries.</summary>
+    private static void CheckFold(LedgerPartition partition, IReadOnlyList<Balance> before, IEnumerable<Balance> after, PostingStamp stamp)
+    {
+        var afterList = after.ToList();
+        var entries = afterList.Sum(b => b.EntryCount) - before.Sum(b => b.EntryCount);
+        var net = Pence.Sum(afterList.Select(b => b.Net)) - Pence.Sum(before.Select(b => b.Net));
+        if (entries != stamp.EntryCount || net != stamp.Net)
+        {
+            throw new LedgerInvariantException($"Posting {stamp.Posting} to {partition} moved {entries} entries netting {net}, not {stamp.EntryCount} netting {stamp.Net}.");
+        }
+        if (afterList.FirstOrDefault(b => b.Budget.IsNegative) is { } negative)
+        {
+            throw new LedgerInvariantException($"Posting {stamp.Posting} would leave {negative.Target} of {partition} with a negative budget ({negative.Budget}), which the posting rules should have refused.");
+        }
+    }
+
+    /// <summary>
+    /// Why the transaction was refused. If this very posting is already in the ledger, committed by an earlier try whose
+    /// response was lost (Azure.Core resends a $batch POST, and the resend is refused because the first one moved the
+    /// head), it is a success: its receipt. An entry id claimed by another posting is <see cref="DuplicateEntryException"/>.
+    /// Anything else (a head or balance row changed or created since it was read) means another writer got in first:
+    /// null, retry.
+    /// </summary>
+    private async Task<PostingReceipt?> ExplainRefusalAsync(
+        LedgerPartition partition, IReadOnlyList<JournalEntry> entries, string hash, PostingPlan plan, TableTransactionFailedException refusal,
+        CancellationToken cancellationToken)
+    {
+        if (await AlreadyAppliedAsync(partition, entries, hash, cancellationToken).ConfigureAwait(false) is { } applied)
+        {
+            return applied;
+        }
+        IEnumerable<int> suspects = refusal.FailedEntityIndex is { } index && index < plan.Roles.Count
+            ? plan.Roles[index] is (RowRole.EntryId, var entry) ? [entry] : []
+            : refusal.Status == 409 ? Enumerable.Range(0, entries.Count) : [];
+        foreach (var i in suspects)
+        {
+            var claim = await table.GetEntityIfExistsAsync(partition.PartitionKey, LedgerRows.EntryId(entries[i].Id), cancellationToken: cancellationToken)
+                .ConfigureAwait(false);
+            if (claim.HasValue)
+            {
+                throw new DuplicateEntryException(entries[i].Id, partition);
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The receipt of this posting if it is already in the ledger: its first entry's id is claimed with this posting's
+    /// hash, which covers every field of every entry, so the whole posting is there (postings are atomic).
+    /// </summary>
+    private async Task<PostingReceipt?> AlreadyAppliedAsync(LedgerPartition partition, IReadOnlyList<JournalEntry> entries, string hash, CancellationToken cancellationToken)
+    {
+        var claim = await table.GetEntityIfExistsAsync(partition.PartitionKey, LedgerRows.EntryId(entries[0].Id), cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        if (!claim.HasValue || claim.Value!.GetString("PostingHash") != hash)
+        {
+            return null;
+        }
+        return new PostingReceipt(partition, claim.Value.GetInt64("Posting") ?? 0, claim.Value.GetInt64("Seq") ?? 0,
+            entries.Select(e => e.Id).ToArray(), Pence.Sum(entries.Select(e => e.Amount)));
+    }
+
+    private async Task<PostingResult> AlreadyAppliedResultAsync(PostingReceipt receipt, IdempotencyRequest? idempotency, int attempt, CancellationToken cancellationToken)
+    {
+        var stored = idempotency is null
+            ? null
+            : await GetIdempotencyAsync(receipt.Partition, idempotency.Key, idempotency.Principal, cancellationToken).ConfigureAwait(false);
+        return new PostingResult(PostingOutcome.AlreadyApplied, receipt, stored?.Response ?? idempotency?.Respond(receipt), attempt);
+    }
+
+    private async Task<LedgerHead> UpdateHeadAsync(LedgerPartition partition, Func<LedgerHead, LedgerHead?> change, CancellationToken cancellationToken)
+    {
+        RequestFailedException? last = null;
+        for (var attempt = 1; attempt <= options.MaxPostAttempts; attempt++)
+        {
+            if (attempt > 1)
+            {
+                await BackoffAsync(attempt - 1, cancellationToken).ConfigureAwait(false);
+            }
+            var head = await ReadHeadAsync(partition, cancellationToken).ConfigureAwait(false);
+            if (change(head) is not { } next)
+            {
+                return head;
+            }
+            try
+            {
+                var response = head.Exists
+                    ? await table.UpdateEntityAsync(next.ToEntity(), head.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false)
+                    : await table.AddEntityAsync(next.ToEntity(), cancellationToken).ConfigureAwait(false);
+                return next with { ETag = response.Headers.ETag ?? default };
+            }
+            catch (RequestFailedException e) when (e.Status is 409 or 412)
+            {
+                last = e;
+            }
+        }
+        throw new LedgerConflictException(partition, options.MaxPostAttempts, last);
+    }
+
+    /// <summary>Full jitter: a random wait up to base × 2^(retry − 1), capped, so colliding writers spread out.</summary>
+    private Task BackoffAsync(int retry, CancellationToken cancellationToken)
+    {
+        var ceilingMs = Math.Min(options.RetryMaxDelay.TotalMilliseconds, options.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, retry - 1));
+        var delayMs = RandomNumberGenerator.GetInt32((int)Math.Max(1, ceilingMs) + 1);
+        return Task.Delay(TimeSpan.FromMilliseconds(delayMs), cancellationToken);
+    }
+
+    private sealed record PostingPlan(
+        IReadOnlyList<TableTransactionAction> Actions, IReadOnlyList<(RowRole Role, int Entry)> Roles, PostingReceipt Receipt, StoredResponse? Response);
+}
