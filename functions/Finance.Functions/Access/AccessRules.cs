@@ -29,6 +29,14 @@ public static class AccessRules
         [Role.PoolManager] = Reach.ManagedPools | Reach.NewPools,
     });
 
+    /// <summary>Setting up an existing pool (its streams, agreement and lines): administrators any pool; a pool manager the
+    /// pools they manage.</summary>
+    public static AccessRule ManagePoolSetup { get; } = AccessRule.ForPool(PoolParameter, new Dictionary<Role, Reach>
+    {
+        [Role.Administrator] = Reach.Everything,
+        [Role.PoolManager] = Reach.ManagedPools,
+    });
+
     /// <summary>How the timers are doing: the people who run month end, and auditors.</summary>
     public static AccessRule ReadOperations { get; } = AccessRule.ForRoles(Role.Administrator, Role.PoolManager, Role.Auditor);
 
@@ -37,4 +45,20 @@ public static class AccessRules
 
     /// <summary>Changing memberships: administrators only.</summary>
     public static AccessRule MaintainDirectory { get; } = AccessRule.ForRoles(Role.Administrator);
+
+    /// <summary>Keeping organisations: administrators and pool managers (who set pools up and name their partners).</summary>
+    public static AccessRule MaintainOrganisations { get; } = AccessRule.ForRoles(Role.Administrator, Role.PoolManager);
+
+    /// <summary>Reading organisations: every role; names and kinds of public bodies are not confidential.</summary>
+    public static AccessRule ReadOrganisations { get; } =
+        AccessRule.ForRoles(Role.Administrator, Role.PoolManager, Role.FinanceLead, Role.PartnerViewer, Role.Auditor);
+
+    /// <summary>Posting to a pool's ledger. Which entries each caller may post is decided per entry
+    /// (<see cref="PoolAccess.MayPost"/>): finance leads the monthly figures of lines their organisation hosts; pool
+    /// managers the budget figures (allocations, contributions, commitments, releases, adjustments) of pools they manage.</summary>
+    public static AccessRule PostToPool { get; } = AccessRule.ForPool(PoolParameter, new Dictionary<Role, Reach>
+    {
+        [Role.PoolManager] = Reach.ManagedPools,
+        [Role.FinanceLead] = Reach.PoolsOfOwnOrganisations,
+    });
 }

@@ -71,4 +71,48 @@ public static class PoolAccess
         caller.Has(Role.FinanceLead)
         && caller.Organisations.Contains(lineHostOrganisation)
         && pool.Organisations.Contains(lineHostOrganisation, StringComparer.Ordinal);
+
+    /// <summary>
+    /// May the caller post an entry of <paramref name="figure"/> (for a reversal: the kind of the entry it reverses) to
+    /// this pool? Monthly figures of a line (actuals, prior-year invoices, accruals, forecasts, nil returns) are the
+    /// finance lead's of the organisation hosting the line; budget figures (allocations, contributions, commitments,
+    /// releases, carry-forwards, adjustments) are the pool manager's. Null when allowed, else why not.
+    /// </summary>
+    /// <param name="lineHostOrganisation">The stored line's host, for figures on a line; null otherwise.</param>
+    public static string? MayPost(Caller caller, PoolParties pool, Finance.Domain.Ledger.EntryKind figure, string? lineHostOrganisation)
+    {
+        if (IsFinanceLeadFigure(figure))
+        {
+            if (lineHostOrganisation is null)
+            {
+                return $"{figure} is posted to a line.";
+            }
+            return CanPostToLine(caller, pool, lineHostOrganisation)
+                ? null
+                : $"Only a finance lead of '{lineHostOrganisation}', which hosts the line, may post its {Describe(figure)}.";
+        }
+        return caller.Has(Role.PoolManager) && Manages(caller, pool)
+            ? null
+            : $"Only a manager of pool '{pool.PoolId}' may post {Describe(figure)}.";
+    }
+
+    /// <summary>The figures a finance lead submits for the lines their organisation hosts.</summary>
+    public static bool IsFinanceLeadFigure(Finance.Domain.Ledger.EntryKind figure) => figure is Finance.Domain.Ledger.EntryKind.Actual
+        or Finance.Domain.Ledger.EntryKind.PriorYearInvoice or Finance.Domain.Ledger.EntryKind.Accrual
+        or Finance.Domain.Ledger.EntryKind.ForecastOutturn or Finance.Domain.Ledger.EntryKind.NilReturn;
+
+    private static string Describe(Finance.Domain.Ledger.EntryKind figure) => figure switch
+    {
+        Finance.Domain.Ledger.EntryKind.Actual => "actuals",
+        Finance.Domain.Ledger.EntryKind.PriorYearInvoice => "prior-year invoices",
+        Finance.Domain.Ledger.EntryKind.Accrual => "accruals",
+        Finance.Domain.Ledger.EntryKind.ForecastOutturn => "forecast outturns",
+        Finance.Domain.Ledger.EntryKind.NilReturn => "nil returns",
+        Finance.Domain.Ledger.EntryKind.Allocation => "allocations",
+        Finance.Domain.Ledger.EntryKind.Contribution => "contributions",
+        Finance.Domain.Ledger.EntryKind.Commitment => "commitments",
+        Finance.Domain.Ledger.EntryKind.CommitmentRelease => "commitment releases",
+        Finance.Domain.Ledger.EntryKind.CarryForwardIn => "carried-forward balances",
+        _ => "adjustments",
+    };
 }

@@ -7,6 +7,9 @@ using Finance.Functions.Health;
 using Finance.Functions.Heartbeat;
 using Finance.Functions.Memberships;
 using Finance.Functions.Pools;
+using Finance.Functions.Postings;
+using Finance.Functions.Setup;
+using Finance.Storage.Ledger;
 using Microsoft.AspNetCore.Http.Json;
 using NodaTime;
 using NodaTime.Serialization.SystemTextJson;
@@ -46,6 +49,11 @@ public static class FunctionApp
         builder.Services.AddSingleton<MembershipStore>();
         builder.Services.AddSingleton<CallerResolver>();
         builder.Services.AddSingleton<PoolStore>();
+        builder.Services.AddSingleton<OrganisationStore>();
+        builder.Services.AddSingleton<PoolSetupStore>();
+        builder.Services.AddSingleton(sp => new LedgerRepository(
+            sp.GetRequiredService<LedgerStorage>().Table(StorageNames.LedgerTable), sp.GetRequiredService<IClock>()));
+        builder.Services.AddSingleton<PostingService>();
         builder.Services.AddTokenValidation();
         builder.Services.AddPerPrincipalRateLimiting();
 
@@ -66,6 +74,9 @@ public static class FunctionApp
         app.MapHealthApi();
         app.MapCallerApi();
         app.MapPoolsApi();
+        app.MapOrganisationsApi();
+        app.MapSetupApi();
+        app.MapPostingsApi();
         app.MapMembershipsApi();
         app.MapHeartbeat();
         return app;

@@ -27,6 +27,13 @@ public static class JsonBody
         where T : class
     {
         var bytes = await ReadBytesAsync(request, maxBytes, cancellationToken);
+        return Deserialize<T>(bytes, options);
+    }
+
+    /// <summary>Deserialises bytes already read (say, to hash them for an Idempotency-Key).</summary>
+    public static T Deserialize<T>(byte[] bytes, JsonSerializerOptions options)
+        where T : class
+    {
         try
         {
             return JsonSerializer.Deserialize<T>(bytes, options)
@@ -43,7 +50,8 @@ public static class JsonBody
         // System.Text.Json's messages name .NET types; the first sentence is what a caller can act on.
         e.Message.Split(" Path:", 2)[0];
 
-    private static async Task<byte[]> ReadBytesAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    /// <summary>The body's bytes, refusing more than <paramref name="maxBytes"/> (413) and an empty body (400).</summary>
+    public static async Task<byte[]> ReadBytesAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
     {
         if (request.ContentLength > maxBytes)
         {

@@ -10,6 +10,13 @@ public static class Problems
     public static IResult Validation(IDictionary<string, string[]> errors, string title = "The request is not valid.") =>
         TypedResults.ValidationProblem(errors, title: title, detail: string.Join(" ", errors.Select(e => $"{(e.Key.Length == 0 ? "body" : e.Key)}: {string.Join(" ", e.Value)}")));
 
+    /// <summary>A 422: the request is well formed but names things that do not exist or breaks a rule; <c>errors</c> as for 400.</summary>
+    public static IResult Unprocessable(IDictionary<string, string[]> errors, string title) =>
+        TypedResults.Problem(
+            statusCode: StatusCodes.Status422UnprocessableEntity, title: title,
+            detail: string.Join(" ", errors.Select(e => $"{(e.Key.Length == 0 ? "body" : e.Key)}: {string.Join(" ", e.Value)}")),
+            extensions: new Dictionary<string, object?> { ["errors"] = errors });
+
     public static IResult Status(int status, string title, string? detail = null) =>
         TypedResults.Problem(statusCode: status, title: title, detail: detail);
 

@@ -13,6 +13,11 @@ public static class RouteParameters
     private static readonly Dictionary<string, (Func<string, bool> Valid, string Message)> Known = new(StringComparer.Ordinal)
     {
         [AccessRules.PoolParameter] = (Ids.IsLedgerId, "A pool id is 3 to 63 lower-case letters, digits and hyphens."),
+        ["organisationId"] = (Ids.IsLedgerId, $"An organisation id is {Ids.LedgerIdRule}."),
+        ["streamId"] = (Ids.IsLedgerId, $"A funding stream id is {Ids.LedgerIdRule}."),
+        ["lineId"] = (Ids.IsLedgerId, $"A line id is {Ids.LedgerIdRule}."),
+        ["entryId"] = (Ids.IsLedgerId, $"An entry id is {Ids.LedgerIdRule}."),
+        ["importId"] = (Ids.IsLedgerId, $"An import id is {Ids.LedgerIdRule}."),
         ["principalId"] = (Ids.IsPrincipalId, $"A principal id is {Ids.PrincipalIdRule}."),
         // Timer function names, as GetTimerRun reads them.
         ["name"] = (name => name.Length is > 0 and <= 64 && name.All(char.IsAsciiLetterOrDigit), "A timer name is letters and digits."),

@@ -22,6 +22,16 @@ public sealed record PoolRecord(
     Instant UpdatedAt,
     ETag ETag)
 {
+    /// <summary>Increases with every change to the set-up postings are checked against (the pool itself, its streams,
+    /// agreement and lines); the ledger refuses a posting checked against an older one.</summary>
+    public long SetupVersion { get; init; }
+
+    /// <summary>The pool's funding streams as stored (JSON, see <c>Setup.SetupDocuments</c>); null before any.</summary>
+    public string? StreamsJson { get; init; }
+
+    /// <summary>The section 75 agreement's terms as stored (JSON); null until set.</summary>
+    public string? AgreementJson { get; init; }
+
     private const string Separator = ",";
 
     public PoolParties Parties => new(PoolId, HostOrganisation, PartnerOrganisations, PoolManagers);
@@ -36,6 +46,9 @@ public sealed record PoolRecord(
         ["PoolManagers"] = string.Join(Separator, PoolManagers),
         ["CreatedAt"] = CreatedAt.ToDateTimeOffset(),
         ["UpdatedAt"] = UpdatedAt.ToDateTimeOffset(),
+        ["SetupVersion"] = SetupVersion,
+        ["Streams"] = StreamsJson,
+        ["Agreement"] = AgreementJson,
     };
 
     public static PoolRecord FromEntity(TableEntity entity) => new(
@@ -47,7 +60,12 @@ public sealed record PoolRecord(
         Split(entity.GetString("PoolManagers")).Where(Ids.IsPrincipalId).ToList(),
         Instant.FromDateTimeOffset(entity.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.UnixEpoch),
         Instant.FromDateTimeOffset(entity.GetDateTimeOffset("UpdatedAt") ?? DateTimeOffset.UnixEpoch),
-        entity.ETag);
+        entity.ETag)
+    {
+        SetupVersion = entity.GetInt64("SetupVersion") ?? 0,
+        StreamsJson = entity.GetString("Streams"),
+        AgreementJson = entity.GetString("Agreement"),
+    };
 
     private static string[] Split(string? text) =>
         string.IsNullOrEmpty(text) ? [] : text.Split(Separator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

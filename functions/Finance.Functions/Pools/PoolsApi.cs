@@ -73,7 +73,14 @@ public static class PoolsApi
         var now = clock.GetCurrentInstant();
         var ifMatch = request.Headers.IfMatch.ToString();
         var record = new PoolRecord(
-            poolId, body.Name!.Trim(), host, body.FinancialYear!.Trim(), partners, managers, existing?.CreatedAt ?? now, now, default);
+            poolId, body.Name!.Trim(), host, body.FinancialYear!.Trim(), partners, managers, existing?.CreatedAt ?? now, now, default)
+        {
+            // The streams, agreement and lines are set up by their own functions and kept as they are; any change to
+            // the pool is a new set-up version, so postings checked against the old one are refused.
+            SetupVersion = (existing?.SetupVersion ?? 0) + 1,
+            StreamsJson = existing?.StreamsJson,
+            AgreementJson = existing?.AgreementJson,
+        };
         try
         {
             if (existing is null)

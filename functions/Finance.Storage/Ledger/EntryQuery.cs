@@ -19,6 +19,12 @@ public sealed record EntryQuery
 
     public Instant? AsAt { get; init; }
 
+    /// <summary>Entries posted by this principal.</summary>
+    public string? Author { get; init; }
+
+    /// <summary>Entries that arrived this way (through the API, in one CSV import, or from the year-end close).</summary>
+    public EntrySource? Source { get; init; }
+
     public int PageSize
     {
         get;

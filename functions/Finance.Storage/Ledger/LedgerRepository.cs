@@ -254,6 +254,14 @@ public sealed class LedgerRepository
         {
             filters.Add(TableFilter.Create($"PostedAt le {asAt.ToDateTimeOffset()}"));
         }
+        if (query.Author is { } author)
+        {
+            filters.Add(TableFilter.Create($"Author eq {author}"));
+        }
+        if (query.Source is { } source)
+        {
+            filters.Add(TableFilter.Create($"Source eq {source.ToString()}"));
+        }
         var filter = string.Join(" and ", filters);
 
         var entries = new List<StoredEntry>();

@@ -56,11 +56,38 @@ public sealed class AccessMatrixFixture : IAsyncLifetime
         partnerOrganisations = new[] { PartnerOrganisation }, poolManagers = new[] { ManagerId },
     };
 
+    /// <summary>An organisation the matrix reads; and one it puts.</summary>
+    public string ReadOrganisation => $"read-org-{suffix}";
+    public string WriteOrganisation => $"write-org-{suffix}";
+
+    /// <summary>Lines hosted by the host and by the partner, with budgets committed.</summary>
+    public const string HostLine = "host-line";
+    public const string PartnerLine = "partner-line";
+    public const string Stream = "place";
+
+    /// <summary>An actual on the host's line, for reading.</summary>
+    public string ReadEntry { get; private set; } = "";
+
+    public string ManagerToken => TestApp.Token(ManagerId, [OtherOrganisation], Role.PoolManager);
+
     public async Task InitializeAsync()
     {
         App = await TestApp.StartAsync();
         var admin = TestApp.Token($"admin-{suffix}", null, Role.Administrator);
         (await App.SendAsync(HttpMethod.Put, $"api/pools/{PoolId}", admin, JsonContent.Create(PoolBody))).StatusCode.Should().Be(HttpStatusCode.Created);
+        (await App.SendAsync(HttpMethod.Put, $"api/organisations/{ReadOrganisation}", admin, JsonContent.Create(new { name = "Read org", kind = "council" })))
+            .IsSuccessStatusCode.Should().BeTrue();
+        (await App.SendAsync(HttpMethod.Put, $"api/pools/{PoolId}/streams/{Stream}", admin,
+            JsonContent.Create(new { kind = "placeAllocation", name = "Place allocation", nature = "revenue", funder = PartnerOrganisation })))
+            .IsSuccessStatusCode.Should().BeTrue();
+        foreach (var (line, host) in new[] { (HostLine, HostOrganisation), (PartnerLine, PartnerOrganisation) })
+        {
+            (await App.SendAsync(HttpMethod.Put, $"api/pools/{PoolId}/lines/{line}", admin, JsonContent.Create(new { fundingSource = Stream, title = line, host })))
+                .IsSuccessStatusCode.Should().BeTrue();
+            (await App.PostAsync($"api/pools/{PoolId}/entries", ManagerToken, JsonContent.Create(new { kind = "commitment", line, month = 1, amount = "1000000" })))
+                .StatusCode.Should().Be(HttpStatusCode.Created);
+        }
+        ReadEntry = await PostActualAsync(TestApp.Token($"lead-{suffix}", [HostOrganisation], Role.FinanceLead), HostLine);
         (await App.SendAsync(HttpMethod.Put, $"api/directory/principals/{ReadTarget}", admin,
             JsonContent.Create(new { organisations = new[] { OtherOrganisation }, roles = Array.Empty<string>() }))).StatusCode.Should().Be(HttpStatusCode.OK);
         (await App.Client.PostAsync("Heartbeat", new StringContent("""{"Data":{"timer":{"IsPastDue":false}},"Metadata":{}}""", Encoding.UTF8, "application/json")))
@@ -68,6 +95,32 @@ public sealed class AccessMatrixFixture : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await App.DisposeAsync();
+
+    /// <summary>Posts an actual as the given finance lead and answers its entry id.</summary>
+    public async Task<string> PostActualAsync(string token, string line)
+    {
+        using var response = await App.PostAsync($"api/pools/{PoolId}/entries", token, JsonContent.Create(new { kind = "actual", line, month = 2, amount = "12.34" }));
+        response.StatusCode.Should().Be(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        var posted = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        return posted.GetProperty("entries")[0].GetProperty("id").GetString()!;
+    }
+
+    /// <summary>A fresh entry the caller in this relation may reverse: a commitment for a pool manager, else an actual on a line their organisation hosts.</summary>
+    public async Task<string> EntryToReverseAsync(Role? role, Relation relation)
+    {
+        if (role == Role.PoolManager)
+        {
+            using var response = await App.PostAsync($"api/pools/{PoolId}/entries", ManagerToken, JsonContent.Create(new { kind = "commitment", line = HostLine, month = 1, amount = "1" }));
+            response.StatusCode.Should().Be(HttpStatusCode.Created);
+            return (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("entries")[0].GetProperty("id").GetString()!;
+        }
+        var line = LineFor(relation);
+        var organisation = line == PartnerLine ? PartnerOrganisation : HostOrganisation;
+        return await PostActualAsync(TestApp.Token($"lead-{suffix}", [organisation], Role.FinanceLead), line);
+    }
+
+    /// <summary>The line a finance lead standing in this relation hosts.</summary>
+    public static string LineFor(Relation relation) => relation is Relation.Partner or Relation.Several ? PartnerLine : HostLine;
 
     /// <summary>The caller for a role (or none) standing in a relation to the pool; roles and organisations ride in the token.</summary>
     public string TokenFor(Role? role, Relation relation)
@@ -93,12 +146,24 @@ public sealed class AccessMatrixFixture : IAsyncLifetime
 public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixture<AccessMatrixFixture>
 {
     /// <summary>A body each writing function accepts from anyone allowed to call it; null for functions without a body.</summary>
-    private static readonly Dictionary<string, Func<AccessMatrixFixture, HttpContent?>> Bodies = new()
+    private static readonly Dictionary<string, Func<AccessMatrixFixture, Role?, Relation, HttpContent?>> Bodies = new()
     {
-        ["PutPool"] = f => JsonContent.Create(f.PoolBody),
-        ["PutMembership"] = f => JsonContent.Create(new { organisations = new[] { f.OtherOrganisation }, roles = new[] { "PartnerViewer" } }),
-        ["DeleteMembership"] = _ => null,
+        ["PutPool"] = (f, _, _) => JsonContent.Create(f.PoolBody),
+        ["PutMembership"] = (f, _, _) => JsonContent.Create(new { organisations = new[] { f.OtherOrganisation }, roles = new[] { "PartnerViewer" } }),
+        ["DeleteMembership"] = (_, _, _) => null,
+        ["PutOrganisation"] = (_, _, _) => JsonContent.Create(new { name = "Written org", kind = "provider" }),
+        ["PutStream"] = (f, _, _) => JsonContent.Create(new { kind = "placeAllocation", name = "Place allocation", nature = "revenue", funder = f.PartnerOrganisation }),
+        ["PutAgreement"] = (_, _, _) => JsonContent.Create(new { contributions = Array.Empty<object>(), riskShare = new { rule = "hostBearsAll" }, underspend = "carryForward" }),
+        ["PutLine"] = (f, _, _) => JsonContent.Create(new { fundingSource = AccessMatrixFixture.Stream, title = "Host line", host = f.HostOrganisation }),
+        ["PostEntry"] = (_, role, relation) => JsonContent.Create(SampleEntry(role, relation)),
+        ["PostPosting"] = (_, role, relation) => JsonContent.Create(new { entries = new[] { SampleEntry(role, relation), SampleEntry(role, relation) } }),
+        ["ReverseEntry"] = (_, _, _) => JsonContent.Create(new { reason = "Matrix reversal" }),
     };
+
+    /// <summary>An entry the caller may post when their role reaches the pool: a commitment for a pool manager, an actual on their own line otherwise.</summary>
+    private static object SampleEntry(Role? role, Relation relation) => role == Role.PoolManager
+        ? new { kind = "commitment", line = AccessMatrixFixture.HostLine, month = 1, amount = "10.00" }
+        : new { kind = "actual", line = AccessMatrixFixture.LineFor(relation), month = 3, amount = "1.00" };
 
     public static TheoryData<string, string, Relation> Cases()
     {
@@ -132,14 +197,15 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
         if (writes)
         {
             Bodies.Should().ContainKey(functionName, $"{functionName} writes: give it a sample body in {nameof(AccessMatrixTests)}.{nameof(Bodies)}");
-            body = Bodies[functionName](fixture);
+            body = Bodies[functionName](fixture, role, relation);
         }
 
         var poolId = relation == Relation.NoSuchPool ? $"new-{Guid.NewGuid():N}"[..20] : fixture.PoolId;
-        var path = Path(endpoint.RoutePattern, poolId, writes);
-        using var response = await fixture.App.SendAsync(new HttpMethod(method), path, fixture.TokenFor(role, relation), body);
-
         var expected = Expect(rule!, role, relation, writes);
+        var path = await PathAsync(endpoint.RoutePattern, poolId, writes, role, relation, expected == Outcome.Allowed);
+        var headers = method == "POST" ? new Dictionary<string, string> { ["Idempotency-Key"] = Guid.NewGuid().ToString("N") } : null;
+        using var response = await fixture.App.SendAsync(new HttpMethod(method), path, fixture.TokenFor(role, relation), body, headers);
+
         var because = $"{functionName} ({method} {path}) for {roleName} / {relation}: {await response.Content.ReadAsStringAsync()}";
         if (expected == Outcome.Allowed)
         {
@@ -186,8 +252,10 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
         }
         if (relation == Relation.NoSuchPool)
         {
-            // Creating is allowed to whoever reaches everything or new pools; reading a missing pool is 404 for all.
-            return writes && (reach & (Reach.Everything | Reach.NewPools)) != 0 ? Outcome.Allowed : Outcome.NotFound;
+            // Creating is allowed to whoever reaches everything or new pools, at the functions that create pools (those
+            // granting new pools to someone); anything else about a missing pool is 404 for all.
+            var creates = writes && rule.Grants.Values.Any(g => g.HasFlag(Reach.NewPools));
+            return creates && (reach & (Reach.Everything | Reach.NewPools)) != 0 ? Outcome.Allowed : Outcome.NotFound;
         }
         if (Covers(reach, relation))
         {
@@ -202,7 +270,7 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
         || (reach.HasFlag(Reach.PoolsOfOwnOrganisations) && relation is Relation.Host or Relation.Partner or Relation.Several)
         || (reach.HasFlag(Reach.ManagedPools) && relation == Relation.Manager);
 
-    private string Path(RoutePattern pattern, string poolId, bool writes)
+    private async Task<string> PathAsync(RoutePattern pattern, string poolId, bool writes, Role? role, Relation relation, bool allowed)
     {
         var path = pattern.RawText!.TrimStart('/');
         foreach (var parameter in pattern.Parameters)
@@ -212,6 +280,11 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
                 AccessRules.PoolParameter => poolId,
                 "principalId" => writes ? fixture.WriteTarget : fixture.ReadTarget,
                 "name" => "Heartbeat",
+                "organisationId" => writes ? fixture.WriteOrganisation : fixture.ReadOrganisation,
+                "streamId" => AccessMatrixFixture.Stream,
+                "lineId" => AccessMatrixFixture.HostLine,
+                // A reversal reverses once: each allowed case gets a fresh entry of its own to reverse.
+                "entryId" => writes && allowed ? await fixture.EntryToReverseAsync(role, relation) : fixture.ReadEntry,
                 _ => throw new InvalidOperationException($"The matrix has no sample value for route parameter '{parameter.Name}'; add one."),
             };
             path = path.Replace("{" + parameter.Name + "}", value, StringComparison.Ordinal);

@@ -59,15 +59,24 @@ public sealed class TestApp : IAsyncDisposable
     public static string Token(string user, IEnumerable<string>? organisations = null, params Role[] roles) =>
         DevelopmentTokens.Mint(Audience, user, organisations ?? [], roles, DateTimeOffset.UtcNow, TimeSpan.FromHours(1));
 
-    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? token, HttpContent? content = null)
+    public async Task<HttpResponseMessage> SendAsync(
+        HttpMethod method, string path, string? token, HttpContent? content = null, IReadOnlyDictionary<string, string>? headers = null)
     {
         using var request = new HttpRequestMessage(method, path) { Content = content };
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
         if (token is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
         return await Client.SendAsync(request);
     }
+
+    /// <summary>A POST with a fresh Idempotency-Key (or the one given).</summary>
+    public Task<HttpResponseMessage> PostAsync(string path, string? token, HttpContent? content, string? idempotencyKey = null) =>
+        SendAsync(HttpMethod.Post, path, token, content, new Dictionary<string, string> { ["Idempotency-Key"] = idempotencyKey ?? Guid.NewGuid().ToString("N") });
 
     public async ValueTask DisposeAsync()
     {

@@ -1,0 +1,348 @@
+using System.Text.Json;
+using Azure;
+using Finance.Domain.Model;
+using Finance.Functions.Access;
+using Finance.Functions.Hosting;
+using Finance.Functions.Pools;
+using NodaTime;
+using NodaTime.Text;
+
+namespace Finance.Functions.Setup;
+
+/// <summary>
+/// Setting a pool up after it is created: its funding streams, the section 75 agreement's terms (contributions, risk
+/// share, underspend) and its lines. Budgets are not set here: a line's budget is what the pool manager commits to it
+/// through the ledger, and allocations and contributions received are ledger entries too.
+/// </summary>
+public static class SetupApi
+{
+    private const int MaxWriteAttempts = 5;
+
+    public static IEndpointRouteBuilder MapSetupApi(this IEndpointRouteBuilder app)
+    {
+        app.MapHttpFunction("PutStream", "PUT", "pools/{poolId}/streams/{streamId}", AuthLevel.Function, AccessRules.ManagePoolSetup, PutStream)
+            .WithSummary("Add or replace one of the pool's funding streams (BCF, iBCF, DFG, winter, place allocation...).");
+        app.MapHttpFunction("PutAgreement", "PUT", "pools/{poolId}/agreement", AuthLevel.Function, AccessRules.ManagePoolSetup, PutAgreement)
+            .WithSummary("Set the section 75 agreement's terms: each partner's agreed contribution per stream, the risk-share rule and the underspend rule.");
+        app.MapHttpFunction("PutLine", "PUT", "pools/{poolId}/lines/{lineId}", AuthLevel.Function, AccessRules.ManagePoolSetup, PutLine)
+            .WithSummary("Add or replace a budget line (scheme): funding source, title, host, start month, profile. Its budget is committed through the ledger, not set here.");
+        app.MapHttpFunction("GetSetup", "GET", "pools/{poolId}/setup", AuthLevel.Function, AccessRules.ReadPool, GetSetup)
+            .WithSummary("The pool's set-up: streams, agreement and lines, with the set-up version postings are checked against.");
+        return app;
+    }
+
+    public sealed record StreamBody(
+        string? Kind, string? Name, string? Nature, string? Funder = null, string? Conditions = null, string? SpendBy = null, string? PassThroughTo = null);
+
+    public sealed record ContributionBody(string? Partner, string? Stream, JsonElement? AnnualAmount);
+
+    public sealed record ShareBody(string? Partner, decimal? Percent);
+
+    public sealed record RiskShareBody(string? Rule, bool? IncludeCapital = null, IReadOnlyList<ShareBody?>? Shares = null);
+
+    public sealed record AgreementBody(IReadOnlyList<ContributionBody?>? Contributions, RiskShareBody? RiskShare, string? Underspend);
+
+    /// <param name="Amounts">For customMonthly: twelve amounts in pounds, month 1 (April) first.</param>
+    /// <param name="Month">For lumpSum: the month the whole budget falls in.</param>
+    public sealed record ProfileBody(string? Kind, IReadOnlyList<JsonElement>? Amounts = null, int? Month = null);
+
+    public sealed record LineBody(
+        string? FundingSource, string? Title, string? Host, int? StartMonth = null, ProfileBody? Profile = null, string? Commissioner = null, string? Notes = null);
+
+    public sealed record LineResource(
+        string LineId, string FundingSource, string Title, string Host, int StartMonth, ProfileDocument Profile, string? Commissioner, string? Notes,
+        Instant CreatedAt, string CreatedBy, Instant UpdatedAt, string UpdatedBy);
+
+    public sealed record SetupResource(
+        string PoolId, long SetupVersion, IReadOnlyList<StreamDocument> Streams, AgreementDocument? Agreement, IReadOnlyList<LineResource> Lines);
+
+    internal static async Task<IResult> PutStream(
+        string streamId, Caller caller, PoolInScope scope, HttpRequest request, PoolSetupStore setups, OrganisationStore organisations,
+        JsonSerializerOptions json, CancellationToken cancellationToken)
+    {
+        if (scope.Pool is null)
+        {
+            return Problems.NotFound(PoolsApi.NotFoundDetail(scope.PoolId));
+        }
+        StreamBody body;
+        try
+        {
+            body = await JsonBody.ReadAsync<StreamBody>(request, json, JsonBody.DefaultMaxBytes, cancellationToken);
+        }
+        catch (JsonBodyException e)
+        {
+            return e.ToResult();
+        }
+        var errors = new FieldErrors();
+        var kind = errors.Enum<FundingStreamKind>("kind", body.Kind);
+        var name = errors.Text("name", body.Name, Finance.Domain.Limits.MaxNameLength, required: true);
+        var nature = errors.Enum<FundingNature>("nature", body.Nature);
+        var funder = errors.Id("funder", body.Funder, required: false);
+        var conditions = errors.Text("conditions", body.Conditions, Finance.Domain.Limits.MaxTextLength);
+        var passThroughTo = errors.Id("passThroughTo", body.PassThroughTo, required: false);
+        string? spendBy = null;
+        if (!string.IsNullOrWhiteSpace(body.SpendBy))
+        {
+            if (LocalDatePattern.Iso.Parse(body.SpendBy.Trim()) is { Success: true } date)
+            {
+                spendBy = LocalDatePattern.Iso.Format(date.Value);
+            }
+            else
+            {
+                errors.Add("spendBy", "spendBy is a date written yyyy-MM-dd.");
+            }
+        }
+        if (errors.Any)
+        {
+            return Problems.Validation(errors.ToDictionary());
+        }
+        if (passThroughTo is not null && await organisations.GetAsync(passThroughTo, cancellationToken) is null)
+        {
+            return Problems.Validation("passThroughTo", $"There is no organisation '{passThroughTo}'; add it first (PUT /api/organisations/{passThroughTo}).", "Unknown organisation.");
+        }
+        if (funder is not null && !scope.Pool.Parties.Organisations.Contains(funder, StringComparer.Ordinal))
+        {
+            return Problems.Validation("funder", $"'{funder}' is not a partner in pool '{scope.PoolId}'; add it to the pool's partnerOrganisations first.", "Unknown organisation.");
+        }
+        var document = new StreamDocument(streamId, SetupJson.Name(kind!.Value), name!, SetupJson.Name(nature!.Value), funder, conditions, spendBy, passThroughTo);
+        return await ChangeAsync(scope, request, setups, organisations, "streamId", stored =>
+        {
+            var streams = SetupJson.Streams(stored.Pool).Where(s => s.Id != streamId).Append(document).OrderBy(s => s.Id, StringComparer.Ordinal).ToList();
+            return (stored.Pool with { StreamsJson = SetupJson.Write(streams) }, null);
+        }, (_, _) => document, null, cancellationToken);
+    }
+
+    internal static async Task<IResult> PutAgreement(
+        Caller caller, PoolInScope scope, HttpRequest request, PoolSetupStore setups, OrganisationStore organisations, JsonSerializerOptions json,
+        CancellationToken cancellationToken)
+    {
+        if (scope.Pool is null)
+        {
+            return Problems.NotFound(PoolsApi.NotFoundDetail(scope.PoolId));
+        }
+        AgreementBody body;
+        try
+        {
+            body = await JsonBody.ReadAsync<AgreementBody>(request, json, JsonBody.DefaultMaxBytes, cancellationToken);
+        }
+        catch (JsonBodyException e)
+        {
+            return e.ToResult();
+        }
+        var errors = new FieldErrors();
+        var contributions = new List<ContributionDocument>();
+        var parties = scope.Pool.Parties.Organisations.ToHashSet(StringComparer.Ordinal);
+        for (var i = 0; i < (body.Contributions?.Count ?? 0); i++)
+        {
+            var field = $"contributions[{i}]";
+            if (body.Contributions![i] is not { } c)
+            {
+                errors.Add(field, "A contribution is an object with partner, stream and annualAmount.");
+                continue;
+            }
+            var partner = errors.Id($"{field}.partner", c.Partner);
+            var stream = errors.Id($"{field}.stream", c.Stream);
+            var amount = errors.Amount($"{field}.annualAmount", c.AnnualAmount);
+            if (partner is not null && !parties.Contains(partner))
+            {
+                errors.Add($"{field}.partner", $"'{partner}' is not a partner in pool '{scope.PoolId}'.");
+            }
+            if (partner is not null && stream is not null && amount is { } pence)
+            {
+                contributions.Add(new ContributionDocument(partner, stream, pence.Value));
+            }
+        }
+        var rule = errors.Enum<RiskShareKind>("riskShare.rule", body.RiskShare?.Rule);
+        var shares = new List<ShareDocument>();
+        for (var i = 0; i < (body.RiskShare?.Shares?.Count ?? 0); i++)
+        {
+            var field = $"riskShare.shares[{i}]";
+            if (body.RiskShare!.Shares![i] is not { } share)
+            {
+                errors.Add(field, "A share is an object with partner and percent.");
+                continue;
+            }
+            var partner = errors.Id($"{field}.partner", share.Partner);
+            if (share.Percent is not { } percent)
+            {
+                errors.Add($"{field}.percent", "percent is required.");
+            }
+            else if (partner is not null)
+            {
+                shares.Add(new ShareDocument(partner, percent));
+            }
+        }
+        if (rule == RiskShareKind.FixedPercentages && shares.Count == 0 && !errors.Any)
+        {
+            errors.Add("riskShare.shares", "Fixed percentages need each partner's share.");
+        }
+        var underspend = errors.Enum<UnderspendRule>("underspend", body.Underspend);
+        if (errors.Any)
+        {
+            return Problems.Validation(errors.ToDictionary());
+        }
+        var document = new AgreementDocument(
+            contributions, new RiskShareDocument(SetupJson.Name(rule!.Value), body.RiskShare?.IncludeCapital ?? false, shares), SetupJson.Name(underspend!.Value));
+        return await ChangeAsync(scope, request, setups, organisations, "contributions",
+            stored => (stored.Pool with { AgreementJson = SetupJson.Write(document) }, null), (_, _) => document, null, cancellationToken);
+    }
+
+    internal static async Task<IResult> PutLine(
+        string lineId, Caller caller, PoolInScope scope, HttpRequest request, PoolSetupStore setups, OrganisationStore organisations, IClock clock,
+        JsonSerializerOptions json, CancellationToken cancellationToken)
+    {
+        if (scope.Pool is null)
+        {
+            return Problems.NotFound(PoolsApi.NotFoundDetail(scope.PoolId));
+        }
+        LineBody body;
+        try
+        {
+            body = await JsonBody.ReadAsync<LineBody>(request, json, JsonBody.DefaultMaxBytes, cancellationToken);
+        }
+        catch (JsonBodyException e)
+        {
+            return e.ToResult();
+        }
+        var errors = new FieldErrors();
+        var source = errors.Id("fundingSource", body.FundingSource);
+        var title = errors.Text("title", body.Title, Finance.Domain.Limits.MaxNameLength, required: true);
+        var host = errors.Id("host", body.Host);
+        var startMonth = errors.Month("startMonth", body.StartMonth ?? 1);
+        var commissioner = errors.Id("commissioner", body.Commissioner, required: false);
+        var notes = errors.Text("notes", body.Notes, Finance.Domain.Limits.MaxTextLength);
+        var profile = ReadProfile(body.Profile, errors);
+        var parties = scope.Pool.Parties.Organisations.ToHashSet(StringComparer.Ordinal);
+        if (host is not null && !parties.Contains(host))
+        {
+            errors.Add("host", $"'{host}' is not a partner in pool '{scope.PoolId}'; a line is hosted by one of the pool's organisations.");
+        }
+        if (errors.Any)
+        {
+            return Problems.Validation(errors.ToDictionary());
+        }
+        var now = clock.GetCurrentInstant();
+        var created = false;
+        return await ChangeAsync(scope, request, setups, organisations, "lineId", stored =>
+        {
+            var existing = stored.Line(lineId);
+            created = existing is null;
+            var line = new LineDocument(lineId, source!, title!, host!, startMonth!.Value, profile!, commissioner, notes,
+                existing?.CreatedAt ?? now, existing?.CreatedBy ?? caller.Id, now, caller.Id);
+            return (stored.Pool, line);
+        }, (_, line) => ToResource(line!), () => created, cancellationToken);
+    }
+
+    internal static async Task<IResult> GetSetup(PoolInScope scope, PoolSetupStore setups, HttpContext context, CancellationToken cancellationToken)
+    {
+        if (scope.Pool is null || await setups.ReadAsync(scope.PoolId, cancellationToken) is not { } stored)
+        {
+            return Problems.NotFound(PoolsApi.NotFoundDetail(scope.PoolId));
+        }
+        context.Response.Headers.ETag = stored.Pool.ETag.ToString("H");
+        return TypedResults.Ok(new SetupResource(
+            stored.Pool.PoolId, stored.Pool.SetupVersion, SetupJson.Streams(stored.Pool), SetupJson.Agreement(stored.Pool), stored.Lines.Select(ToResource).ToList()));
+    }
+
+    public static LineResource ToResource(LineDocument l) =>
+        new(l.LineId, l.FundingSource, l.Title, l.Host, l.StartMonth, l.Profile, l.Commissioner, l.Notes, l.CreatedAt, l.CreatedBy, l.UpdatedAt, l.UpdatedBy);
+
+    private static ProfileDocument? ReadProfile(ProfileBody? body, FieldErrors errors)
+    {
+        if (body is null)
+        {
+            return new ProfileDocument(SetupJson.Name(ProfileKind.StraightLine));
+        }
+        var kind = errors.Enum<ProfileKind>("profile.kind", body.Kind);
+        switch (kind)
+        {
+            case ProfileKind.CustomMonthly:
+                if (body.Amounts is not { Count: 12 } amounts)
+                {
+                    errors.Add("profile.amounts", "A customMonthly profile needs twelve amounts in pounds, month 1 (April) first.");
+                    return null;
+                }
+                var pence = new List<long>();
+                for (var i = 0; i < 12; i++)
+                {
+                    if (errors.Amount($"profile.amounts[{i}]", amounts[i]) is { } amount)
+                    {
+                        pence.Add(amount.Value);
+                    }
+                }
+                return pence.Count == 12 ? new ProfileDocument(SetupJson.Name(ProfileKind.CustomMonthly), pence) : null;
+            case ProfileKind.LumpSum:
+                return errors.Month("profile.month", body.Month) is { } month ? new ProfileDocument(SetupJson.Name(ProfileKind.LumpSum), Month: month) : null;
+            case ProfileKind.StraightLine:
+                return new ProfileDocument(SetupJson.Name(ProfileKind.StraightLine));
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>
+    /// Reads the set-up, applies <paramref name="change"/>, checks the result is a set-up the domain accepts (else 422
+    /// naming <paramref name="field"/>), and writes it with If-Match on the pool row. Without the caller's If-Match a
+    /// race with another change is retried; with it, 412.
+    /// </summary>
+    private static async Task<IResult> ChangeAsync<TResource>(
+        PoolInScope scope, HttpRequest request, PoolSetupStore setups, OrganisationStore organisations, string field,
+        Func<StoredSetup, (PoolRecord Next, LineDocument? Line)> change, Func<PoolRecord, LineDocument?, TResource> respond, Func<bool>? created,
+        CancellationToken cancellationToken)
+    {
+        var ifMatch = request.Headers.IfMatch.ToString();
+        for (var attempt = 1; ; attempt++)
+        {
+            var stored = await setups.ReadAsync(scope.PoolId, cancellationToken);
+            if (stored is null)
+            {
+                return Problems.NotFound(PoolsApi.NotFoundDetail(scope.PoolId));
+            }
+            // Access was decided on the version the middleware read; a write must not outlive a change to who may make it.
+            if (!SameParties(stored.Pool.Parties, scope.Pool!.Parties))
+            {
+                return Problems.Status(StatusCodes.Status412PreconditionFailed, "The pool has changed.", "The pool's partners or managers changed while you were changing it; send it again.");
+            }
+            if (ifMatch.Length > 0 && ifMatch != "*" && !string.Equals(ifMatch.Trim(), stored.Pool.ETag.ToString("H"), StringComparison.Ordinal))
+            {
+                return Problems.Status(StatusCodes.Status412PreconditionFailed, "The pool has changed.", "Someone changed this pool's set-up since you read it; read it again and reapply your change.");
+            }
+            var (next, line) = change(stored);
+            var lines = line is null ? stored.Lines : stored.Lines.Where(l => l.LineId != line.LineId).Append(line).ToList();
+            if (line is not null && stored.Line(line.LineId) is null && lines.Count > Finance.Domain.Limits.MaxLinesPerPool)
+            {
+                return Problems.Status(StatusCodes.Status422UnprocessableEntity, "Too many lines.", $"A pool holds at most {Finance.Domain.Limits.MaxLinesPerPool} lines.");
+            }
+            var proposed = new StoredSetup(next, lines);
+            var directory = await organisations.GetManyAsync(proposed.OrganisationIds, cancellationToken);
+            try
+            {
+                proposed.ToLedgerSetup(directory);
+            }
+            catch (Exception e) when (e is ArgumentException or KeyNotFoundException or FormatException)
+            {
+                return Problems.Validation(new Dictionary<string, string[]> { [field] = [FieldErrors.FirstSentence(e.Message)] }, "The set-up would not be consistent.");
+            }
+            try
+            {
+                var written = await setups.WriteAsync(stored.Pool, next, line, stored.Line(line?.LineId ?? "") is null && line is not null, cancellationToken);
+                request.HttpContext.Response.Headers.ETag = written.ETag.ToString("H");
+                var resource = respond(written, line);
+                return created?.Invoke() == true
+                    ? TypedResults.Created(request.Path.Value, resource)
+                    : TypedResults.Ok(resource);
+            }
+            catch (RequestFailedException e) when (e.Status == StatusCodes.Status412PreconditionFailed)
+            {
+                if (ifMatch.Length > 0 || attempt >= MaxWriteAttempts)
+                {
+                    return Problems.Status(StatusCodes.Status412PreconditionFailed, "The pool has changed.", "Someone changed this pool's set-up at the same moment; read it again and reapply your change.");
+                }
+            }
+        }
+    }
+
+    private static bool SameParties(PoolParties a, PoolParties b) =>
+        a.PoolId == b.PoolId && a.HostOrganisation == b.HostOrganisation
+        && a.PartnerOrganisations.SequenceEqual(b.PartnerOrganisations) && a.Managers.SequenceEqual(b.Managers);
+}
