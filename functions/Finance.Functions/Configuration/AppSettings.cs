@@ -65,10 +65,14 @@ public static class AppSettings
     public static readonly AppSetting CloseBankHolidays = new(
         "Close__BankHolidays", "Bank holidays skipped when counting working days, comma-separated ISO dates.", "", InAzure: true);
 
+    public static readonly AppSetting ImportLeaseSeconds = new(
+        "Imports__LeaseSeconds",
+        "Seconds an instance applying a CSV import holds it before another may take over (after a crash). Default 120.", "120", InAzure: false);
+
     public static IReadOnlyList<AppSetting> All { get; } =
     [
         WorkerRuntime, HandlerPort, LedgerConnectionString, LedgerTableServiceUri, LedgerBlobServiceUri,
         HostStorageAccountName, HostStorageLocal, ApplicationInsights, AuthIssuer, AuthAudience, RateLimitPermitsPerMinute,
-        HeartbeatSchedule, CloseSchedule, CloseWorkingDay, CloseBankHolidays,
+        HeartbeatSchedule, CloseSchedule, CloseWorkingDay, CloseBankHolidays, ImportLeaseSeconds,
     ];
 }

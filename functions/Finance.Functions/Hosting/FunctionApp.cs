@@ -5,6 +5,7 @@ using Finance.Functions.Access;
 using Finance.Functions.Configuration;
 using Finance.Functions.Health;
 using Finance.Functions.Heartbeat;
+using Finance.Functions.Imports;
 using Finance.Functions.Memberships;
 using Finance.Functions.Pools;
 using Finance.Functions.Postings;
@@ -54,6 +55,9 @@ public static class FunctionApp
         builder.Services.AddSingleton(sp => new LedgerRepository(
             sp.GetRequiredService<LedgerStorage>().Table(StorageNames.LedgerTable), sp.GetRequiredService<IClock>()));
         builder.Services.AddSingleton<PostingService>();
+        builder.Services.AddSingleton<ImportRunner>();
+        builder.Services.AddSingleton<ImportWorker>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ImportWorker>());
         builder.Services.AddTokenValidation();
         builder.Services.AddPerPrincipalRateLimiting();
 
@@ -77,6 +81,7 @@ public static class FunctionApp
         app.MapOrganisationsApi();
         app.MapSetupApi();
         app.MapPostingsApi();
+        app.MapImportsApi();
         app.MapMembershipsApi();
         app.MapHeartbeat();
         return app;

@@ -59,8 +59,7 @@ public static class LedgerResults
     /// <summary>The answer to a refusal from the ledger, or null for exceptions that are not refusals.</summary>
     public static IResult? Refusal(LedgerException exception, HttpContext context) => exception switch
     {
-        MonthClosedException closed => Problem(StatusCodes.Status409Conflict, "The month is closed.", closed.Message,
-            new() { ["month"] = closed.Month?.ToString(), ["monthNumber"] = closed.Month?.Number }),
+        MonthClosedException closed => MonthClosed(closed.Month, closed.Message),
         IdempotencyConflictException => Problem(StatusCodes.Status409Conflict, "Idempotency-Key reused.",
             "This Idempotency-Key was already used for a different request. Use a new key for a new request."),
         DuplicateEntryException duplicate => Problem(StatusCodes.Status409Conflict, "Already posted.", duplicate.Message),
@@ -73,6 +72,10 @@ public static class LedgerResults
         LedgerConflictException or StaleSetupException => RetryLater(context),
         _ => null,
     };
+
+    /// <summary>409 naming the closed month, in words and as <c>month</c> ("2024/25 M4") and <c>monthNumber</c>.</summary>
+    public static IResult MonthClosed(Finance.Domain.Calendar.FinancialMonth? month, string detail) =>
+        Problem(StatusCodes.Status409Conflict, "The month is closed.", detail, new() { ["month"] = month?.ToString(), ["monthNumber"] = month?.Number });
 
     public static IResult RetryLater(HttpContext context)
     {

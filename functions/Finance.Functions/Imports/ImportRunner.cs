@@ -1,0 +1,219 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Azure;
+using Finance.Domain.Ledger;
+using Finance.Domain.Model;
+using Finance.Functions.Configuration;
+using Finance.Functions.Postings;
+using Finance.Functions.Setup;
+using Finance.Storage.Ledger;
+using Finance.Storage.Tables;
+using NodaTime;
+
+namespace Finance.Functions.Imports;
+
+/// <summary>
+/// Applies an accepted CSV import to the ledger, chunk by chunk, and resumes one that stopped (a crash, a restart, a
+/// lost instance) where it left off. Exactly-once comes from the ledger, not from the progress counter: each chunk is
+/// one atomic posting under its own idempotency key (<c>import-{id}-{chunk}</c>) with entry ids derived from the file's
+/// rows, so a chunk posted again after a crash is answered from its first posting and writes nothing.
+/// </summary>
+public sealed partial class ImportRunner(
+    LedgerStorage storage, PoolSetupStore setups, OrganisationStore organisations, PostingService postings, IClock clock, JsonSerializerOptions json,
+    IConfiguration configuration, ILogger<ImportRunner> logger)
+{
+    /// <summary>How long one runner holds an import before another may take it over (<see cref="AppSettings.ImportLeaseSeconds"/>).</summary>
+    private readonly Duration lease = Duration.FromSeconds(Math.Clamp(configuration.GetValue(AppSettings.ImportLeaseSeconds.Key, 120), 1, 3600));
+
+    /// <summary>Progress is written at most this often (and after the last chunk): a resumed import replays at most
+    /// this much, answered from the ledger's idempotency records.</summary>
+    public static readonly TimeSpan ProgressEvery = TimeSpan.FromMilliseconds(500);
+
+    private const int MaxBusyRetries = 20;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Import {ImportId} of pool {PoolId}: {Rows} rows applied in {Chunks} chunks")]
+    private static partial void Applied(ILogger logger, string importId, string poolId, int rows, int chunks);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Import {ImportId} of pool {PoolId} failed: {Reason}")]
+    private static partial void FailedImport(ILogger logger, string importId, string poolId, string reason);
+
+    private TableClient Table => storage.Table(StorageNames.PoolsTable);
+
+    /// <summary>The ledger entry id of a file's row: the same row of the same import always gets the same id.</summary>
+    public static EntryId EntryIdFor(string importId, int row) => new($"{importId}-{row}");
+
+    public async Task<ImportRecord?> GetAsync(string poolId, string importId, CancellationToken cancellationToken)
+    {
+        await storage.EnsureCreatedAsync(cancellationToken);
+        var row = await Table.GetEntityIfExistsAsync(poolId, ImportRecord.RowPrefix + importId, cancellationToken: cancellationToken);
+        return row.HasValue ? ImportRecord.FromEntity(row.Value!) : null;
+    }
+
+    /// <summary>Imports still applying, in every pool (for the resume sweep).</summary>
+    public async Task<IReadOnlyList<(string PoolId, string ImportId)>> UnfinishedAsync(CancellationToken cancellationToken)
+    {
+        await storage.EnsureCreatedAsync(cancellationToken);
+        var found = new List<(string, string)>();
+        var filter = TableFilter.Create($"RowKey ge {ImportRecord.RowPrefix} and RowKey lt {ImportRecord.RowPrefix + "\uffff"} and Status eq {nameof(ImportStatus.Applying)}");
+        await foreach (var row in Table.QueryAsync(filter, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+        {
+            found.Add((row.PartitionKey, row.RowKey[ImportRecord.RowPrefix.Length..]));
+        }
+        return found;
+    }
+
+    /// <summary>
+    /// Applies what is left of the import, unless it is finished or another runner holds its lease. Safe to call any
+    /// number of times, concurrently, on any instance.
+    /// </summary>
+    public async Task RunAsync(string poolId, string importId, CancellationToken cancellationToken)
+    {
+        var record = await GetAsync(poolId, importId, cancellationToken);
+        var now = clock.GetCurrentInstant();
+        if (record is not { Status: ImportStatus.Applying } || record.LeaseUntil > now)
+        {
+            return;
+        }
+        record = await TryUpdateAsync(record with { LeaseUntil = now + lease }, cancellationToken);
+        if (record is null)
+        {
+            return; // another runner took it in the meantime
+        }
+
+        var stored = await setups.ReadAsync(poolId, cancellationToken);
+        if (stored is null)
+        {
+            await FinishAsync(record, ImportStatus.Failed, "The pool no longer exists.", cancellationToken);
+            return;
+        }
+        var ledgerSetup = stored.ToLedgerSetup(await organisations.GetManyAsync(stored.OrganisationIds, cancellationToken));
+        var download = await storage.Container(StorageNames.ImportsContainer).GetBlobClient(record.BlobName).DownloadContentAsync(cancellationToken);
+        var bytes = download.Value.Content.ToArray();
+        if (!string.Equals(Convert.ToHexStringLower(SHA256.HashData(bytes)), record.FileSha256, StringComparison.Ordinal))
+        {
+            await FinishAsync(record, ImportStatus.Failed, "The stored file is not the one uploaded (its SHA-256 differs).", cancellationToken);
+            return;
+        }
+        var entries = Entries(record, bytes, stored, ledgerSetup, out var problem);
+        if (entries is null)
+        {
+            await FinishAsync(record, ImportStatus.Failed, problem!, cancellationToken);
+            return;
+        }
+        var chunks = PostingSize.Split(entries, withIdempotency: true);
+        var lastWrite = DateTimeOffset.UtcNow;
+        for (var i = record.ChunksApplied; i < chunks.Count; i++)
+        {
+            var chunk = chunks[i];
+            if (await PostChunkAsync(record, i, chunk, ledgerSetup, cancellationToken) is { } failure)
+            {
+                await FinishAsync(record, ImportStatus.Failed, $"Chunk {i + 1} of {chunks.Count} (file rows from {RowOf(chunk[0])}) was refused: {failure}", cancellationToken);
+                return;
+            }
+            record = record with
+            {
+                RowsApplied = record.RowsApplied + chunk.Count,
+                ChunksApplied = i + 1,
+                NetPence = record.NetPence + chunk.Sum(e => e.Amount.Value),
+                LeaseUntil = clock.GetCurrentInstant() + lease,
+            };
+            if (DateTimeOffset.UtcNow - lastWrite >= ProgressEvery && i + 1 < chunks.Count)
+            {
+                record = await TryUpdateAsync(record, cancellationToken);
+                if (record is null)
+                {
+                    return; // lease lost: another runner carries on from the progress it reads
+                }
+                lastWrite = DateTimeOffset.UtcNow;
+            }
+        }
+        await FinishAsync(record, ImportStatus.Applied, null, cancellationToken);
+        Applied(logger, importId, poolId, record.RowsApplied, chunks.Count);
+    }
+
+    /// <summary>The journal entries of the file's rows, checked against the pool as it is now; null with a reason when the
+    /// file no longer fits the pool (a line was removed since the upload, say).</summary>
+    public static List<JournalEntry>? Entries(ImportRecord record, byte[] bytes, StoredSetup stored, LedgerSetup ledgerSetup, out string? problem)
+    {
+        var context = new ActualsCsvContext(record.PoolId, ledgerSetup.Pool.Year, stored.Lines.Select(l => l.LineId).ToHashSet(StringComparer.Ordinal));
+        using var stream = new MemoryStream(bytes, writable: false);
+        var parsed = ActualsCsv.Parse(stream, context);
+        if (!parsed.IsValid)
+        {
+            var first = parsed.Problems[0];
+            problem = $"The file no longer fits the pool: row {first.Row}, {first.Column}: {first.Reason}";
+            return null;
+        }
+        var source = EntrySource.CsvImport(record.ImportId);
+        var postedAt = Instant.FromUnixTimeTicks(record.UploadedAt.ToUnixTimeTicks());
+        problem = null;
+        return parsed.Rows.Select(r => new JournalEntry(
+            EntryIdFor(record.ImportId, r.Row), ledgerSetup.Pool.Id, r.Month, EntryKind.Actual, r.Amount, record.UploadedBy, postedAt, source,
+            new LineId(r.Line), reference: r.Reference, memo: r.Memo)).ToList();
+    }
+
+    private static int RowOf(JournalEntry entry) => int.Parse(entry.Id.Value[(entry.Id.Value.LastIndexOf('-') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Posts one chunk; null when it is in the ledger (now or from an earlier try), else why the ledger refused it.</summary>
+    private async Task<string?> PostChunkAsync(
+        ImportRecord record, int index, IReadOnlyList<JournalEntry> chunk, LedgerSetup ledgerSetup, CancellationToken cancellationToken)
+    {
+        var key = $"import-{record.ImportId}-{index}";
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{record.FileSha256}:{index}")));
+        var request = new IdempotencyRequest(key, record.UploadedBy, hash, receipt => new StoredResponse(
+            StatusCodes.Status201Created,
+            JsonSerializer.Serialize(new { importId = record.ImportId, chunk = index, receipt.Posting, receipt.FirstSeq, entryCount = chunk.Count, netPence = receipt.Net.Value }, json)));
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                // Posted with the set-up's current version, which the ledger checks: an import is not refused because the
+                // pool was renamed after the upload, only if the file no longer fits (checked before the first chunk).
+                await postings.PostAsync(ledgerSetup, chunk, request, cancellationToken);
+                return null;
+            }
+            catch (LedgerConflictException) when (attempt < MaxBusyRetries)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), cancellationToken);
+            }
+            catch (StaleSetupException) when (attempt < MaxBusyRetries)
+            {
+                var stored = await setups.ReadAsync(record.PoolId, cancellationToken);
+                if (stored is null)
+                {
+                    return "the pool no longer exists";
+                }
+                ledgerSetup = stored.ToLedgerSetup(await organisations.GetManyAsync(stored.OrganisationIds, cancellationToken));
+            }
+            catch (LedgerException e) when (e is MonthClosedException or PostingRefusedException or DuplicateEntryException or IdempotencyConflictException)
+            {
+                return e.Message;
+            }
+        }
+    }
+
+    private async Task FinishAsync(ImportRecord record, ImportStatus status, string? failure, CancellationToken cancellationToken)
+    {
+        var finished = record with { Status = status, Failure = failure, LeaseUntil = null, FinishedAt = clock.GetCurrentInstant() };
+        if (status == ImportStatus.Failed)
+        {
+            FailedImport(logger, record.ImportId, record.PoolId, failure ?? "");
+        }
+        await TryUpdateAsync(finished, cancellationToken);
+    }
+
+    /// <summary>Replaces the record if it is still at the version read; null when someone else changed it.</summary>
+    private async Task<ImportRecord?> TryUpdateAsync(ImportRecord record, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await Table.UpdateEntityAsync(record.ToEntity(), record.ETag, TableUpdateMode.Replace, cancellationToken);
+            return record with { ETag = response.Headers.ETag ?? default };
+        }
+        catch (RequestFailedException e) when (e.Status is 412 or 404)
+        {
+            return null;
+        }
+    }
+}

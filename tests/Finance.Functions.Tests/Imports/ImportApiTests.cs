@@ -1,0 +1,231 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Finance.Domain.Calendar;
+using Finance.Domain.Model;
+using Finance.Functions.Configuration;
+using Finance.Functions.Imports;
+using Finance.Functions.Tests.Access;
+using Finance.Functions.Tests.Postings;
+using Finance.Storage.Ledger;
+using Finance.Storage.Tables;
+using FluentAssertions;
+using Microsoft.Extensions.DependencyInjection;
+using NodaTime;
+using Xunit;
+
+namespace Finance.Functions.Tests.Imports;
+
+/// <summary>The app with a ledger that can be made to fail before a transaction, to stop an import part-way as a crash would.</summary>
+public sealed class ImportAppFixture : IAsyncLifetime
+{
+    /// <summary>While above zero, counts submissions down; at zero every further submission fails (the "crash").</summary>
+    private int submissionsBeforeCrash = -1;
+
+    public TestApp App { get; private set; } = null!;
+
+    public void CrashAfter(int submissions) => Interlocked.Exchange(ref submissionsBeforeCrash, submissions);
+
+    public void Recover() => Interlocked.Exchange(ref submissionsBeforeCrash, -1);
+
+    public async Task InitializeAsync() => App = await TestApp.StartAsync(configure: builder =>
+        builder.Services.AddSingleton(sp => new LedgerRepository(
+            sp.GetRequiredService<LedgerStorage>().Table(StorageNames.LedgerTable), sp.GetRequiredService<IClock>(),
+            new LedgerOptions
+            {
+                BeforeSubmitAsync = _ =>
+                {
+                    var left = Volatile.Read(ref submissionsBeforeCrash);
+                    if (left == 0)
+                    {
+                        throw new IOException("Simulated crash before a ledger transaction.");
+                    }
+                    if (left > 0)
+                    {
+                        Interlocked.Decrement(ref submissionsBeforeCrash);
+                    }
+                    return Task.CompletedTask;
+                },
+            })));
+
+    public async Task DisposeAsync() => await App.DisposeAsync();
+}
+
+/// <summary>CSV upload through the HTTP API: all-or-nothing validation, the import resource, exactly-once application.</summary>
+public sealed class ImportApiTests(ImportAppFixture fixture) : IClassFixture<ImportAppFixture>
+{
+    private TestApp App => fixture.App;
+
+    private static string Csv(PoolScenario pool, int rows, string line = "programme-manager", int month = 6) =>
+        "pool,line,month,amount,reference,memo\n"
+        + string.Concat(Enumerable.Range(1, rows).Select(i => $"{pool.PoolId},{line},{month},{i}.{i % 100:00},INV-{i},row {i}\n"));
+
+    private static ByteArrayContent CsvContent(string csv)
+    {
+        var content = new ByteArrayContent(Encoding.UTF8.GetBytes(csv));
+        content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+        return content;
+    }
+
+    private async Task<JsonElement> WaitUntilFinishedAsync(PoolScenario pool, string importId)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (true)
+        {
+            var import = await PoolScenario.Expect(App.SendAsync(HttpMethod.Get, $"{pool.Path}/imports/{importId}", pool.Auditor), HttpStatusCode.OK);
+            if (import.GetProperty("status").GetString() != "applying" || DateTime.UtcNow > deadline)
+            {
+                return import;
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact]
+    public async Task A_valid_file_is_kept_as_uploaded_and_applied_exactly_once_with_progress()
+    {
+        var pool = await PoolScenario.CreateAsync(App);
+        var csv = "\uFEFF" + Csv(pool, 250).Replace("\n", "\r\n", StringComparison.Ordinal);
+        var accepted = await PoolScenario.Expect(App.PostAsync($"{pool.Path}/imports?fileName=june.csv", pool.CouncilLead, CsvContent(csv), "upload-1"), HttpStatusCode.Accepted);
+        var importId = accepted.GetProperty("importId").GetString()!;
+        accepted.GetProperty("rowsTotal").GetInt32().Should().Be(250);
+        accepted.GetProperty("chunksTotal").GetInt32().Should().BeGreaterThan(1);
+
+        var done = await WaitUntilFinishedAsync(pool, importId);
+        done.GetProperty("status").GetString().Should().Be("applied", done.ToString());
+        done.GetProperty("rowsApplied").GetInt32().Should().Be(250);
+        done.GetProperty("netPence").GetInt64().Should().Be(Enumerable.Range(1, 250).Sum(i => (i * 100L) + (i % 100)));
+
+        var entries = await pool.JournalAsync($"source=csv:{importId}");
+        entries.Should().HaveCount(250);
+        entries.Select(e => e.GetProperty("reference").GetString()).Should().OnlyHaveUniqueItems();
+        entries.Should().OnlyContain(e => e.GetProperty("author").GetString() == $"council-lead-{pool.Suffix}" && e.GetProperty("kind").GetString() == "actual");
+
+        using var file = await App.SendAsync(HttpMethod.Get, $"{pool.Path}/imports/{importId}/file", pool.Auditor);
+        (await file.Content.ReadAsByteArrayAsync()).Should().Equal(Encoding.UTF8.GetBytes(csv), "the raw file is kept exactly as received");
+
+        var again = await PoolScenario.Expect(App.PostAsync($"{pool.Path}/imports?fileName=june.csv", pool.CouncilLead, CsvContent(csv), "upload-1"), HttpStatusCode.Accepted);
+        again.GetProperty("importId").GetString().Should().Be(importId);
+        (await pool.JournalAsync($"source=csv:{importId}")).Should().HaveCount(250, "a repeat of the key posts nothing");
+        await PoolScenario.Expect(App.PostAsync($"{pool.Path}/imports", pool.CouncilLead, CsvContent(Csv(pool, 3)), "upload-1"), HttpStatusCode.Conflict);
+
+        var list = await PoolScenario.Expect(App.SendAsync(HttpMethod.Get, $"{pool.Path}/imports", pool.Viewer), HttpStatusCode.OK);
+        list.GetProperty("imports").EnumerateArray().Select(i => i.GetProperty("importId").GetString()).Should().Equal(importId);
+    }
+
+    [Fact]
+    public async Task An_invalid_file_is_refused_with_every_problem_and_nothing_is_stored()
+    {
+        var pool = await PoolScenario.CreateAsync(App);
+        var before = (await pool.JournalAsync()).Count;
+        var lines = Csv(pool, 10).Split('\n').ToList();
+        lines[3] = $"{pool.PoolId},programme-manager,13,10.00,INV-X,bad month";
+        lines[7] = $"{pool.PoolId},no-such-line,6,1.234,INV-Y,two problems";
+        lines[9] = lines[8];
+        var problem = await PoolScenario.Expect(App.PostAsync($"{pool.Path}/imports", pool.CouncilLead, CsvContent(string.Join('\n', lines))), HttpStatusCode.UnprocessableEntity);
+        var problems = problem.GetProperty("problems").EnumerateArray()
+            .Select(p => (p.GetProperty("row").GetInt32(), p.GetProperty("column").GetString()))
+            .ToList();
+        problems.Should().Contain([(4, "month"), (8, "line"), (8, "amount"), (10, "")]);
+        problem.GetProperty("problemCount").GetInt32().Should().Be(problems.Count);
+
+        (await pool.JournalAsync()).Should().HaveCount(before);
+        var list = await PoolScenario.Expect(App.SendAsync(HttpMethod.Get, $"{pool.Path}/imports", pool.Auditor), HttpStatusCode.OK);
+        list.GetProperty("imports").GetArrayLength().Should().Be(0);
+        var blobs = new List<string>();
+        await foreach (var blob in App.App.Services.GetRequiredService<LedgerStorage>().Container(StorageNames.ImportsContainer).GetBlobsAsync($"{pool.PoolId}/"))
+        {
+            blobs.Add(blob.Name);
+        }
+        blobs.Should().BeEmpty();
+    }
+
+    [Theory]
+    [InlineData("line,month,amount,reference,memo\n{pool},programme-manager,6,1.00,,\n", "pool")]
+    [InlineData("{pool},programme-manager,6,1.00,,\n", "pool")]
+    [InlineData("pool,line,month,amount,reference,memo\n{pool},programme-manager,2023/24 M6,1.00,,\n", "month")]
+    [InlineData("pool,line,month,amount,reference,memo\n", "")]
+    [InlineData("pool;line;month;amount;reference;memo\n{pool};programme-manager;6;1e3;;\n", "amount")]
+    public async Task Bad_files_are_refused_naming_the_column(string template, string column)
+    {
+        var pool = await PoolScenario.CreateAsync(App);
+        var problem = await PoolScenario.Expect(
+            App.PostAsync($"{pool.Path}/imports", pool.CouncilLead, CsvContent(template.Replace("{pool}", pool.PoolId, StringComparison.Ordinal))),
+            HttpStatusCode.UnprocessableEntity);
+        problem.GetProperty("problems").EnumerateArray().Select(p => p.GetProperty("column").GetString()).Should().Contain(column);
+    }
+
+    [Fact]
+    public async Task Rows_for_lines_another_organisation_hosts_are_refused_and_other_requests_get_clear_answers()
+    {
+        var pool = await PoolScenario.CreateAsync(App);
+        var csv = Csv(pool, 2) + $"{pool.PoolId},frailty-service,6,5.00,T-1,not ours\n";
+        var problem = await PoolScenario.Expect(App.PostAsync($"{pool.Path}/imports", pool.CouncilLead, CsvContent(csv)), HttpStatusCode.Forbidden);
+        problem.GetProperty("problems").EnumerateArray().Single().GetProperty("row").GetInt32().Should().Be(4);
+
+        await PoolScenario.Expect(App.PostAsync($"{pool.Path}/imports", pool.ManagerToken, CsvContent(Csv(pool, 1))), HttpStatusCode.Forbidden);
+        await PoolScenario.Expect(App.SendAsync(HttpMethod.Post, $"{pool.Path}/imports", pool.CouncilLead, CsvContent(Csv(pool, 1))), HttpStatusCode.BadRequest);
+        var json = JsonContent.Create(new { rows = 1 });
+        await PoolScenario.Expect(App.PostAsync($"{pool.Path}/imports", pool.CouncilLead, json), HttpStatusCode.UnsupportedMediaType);
+        await PoolScenario.Expect(App.PostAsync($"{pool.Path}/imports", pool.CouncilLead, CsvContent("")), HttpStatusCode.BadRequest);
+        await PoolScenario.Expect(App.SendAsync(HttpMethod.Get, $"{pool.Path}/imports/imp-000000000000000000000000", pool.Auditor), HttpStatusCode.NotFound);
+        (await pool.JournalAsync("kind=actual")).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task An_import_stopped_part_way_resumes_and_every_row_is_posted_exactly_once()
+    {
+        var pool = await PoolScenario.CreateAsync(App);
+        fixture.CrashAfter(4);
+        var accepted = await PoolScenario.Expect(App.PostAsync($"{pool.Path}/imports", pool.CouncilLead, CsvContent(Csv(pool, 400))), HttpStatusCode.Accepted);
+        var importId = accepted.GetProperty("importId").GetString()!;
+        var chunks = accepted.GetProperty("chunksTotal").GetInt32();
+        chunks.Should().BeGreaterThan(4);
+
+        // The runner stops at the fifth transaction; the import stays "applying", held by a lease nobody renews.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await pool.JournalAsync($"source=csv:{importId}")).Count < 4 * 1 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+        await Task.Delay(500);
+        var posted = (await pool.JournalAsync($"source=csv:{importId}")).Count;
+        posted.Should().BeGreaterThan(0).And.BeLessThan(400, "the crash stopped it part-way");
+        var stuck = await PoolScenario.Expect(App.SendAsync(HttpMethod.Get, $"{pool.Path}/imports/{importId}", pool.Auditor), HttpStatusCode.OK);
+        stuck.GetProperty("status").GetString().Should().Be("applying");
+        stuck.GetProperty("rowsApplied").GetInt32().Should().BeLessThanOrEqualTo(posted, "progress is written after the ledger, never before");
+
+        // The lease runs out (as after a real crash); reading the import hands it to a runner here, which carries on.
+        fixture.Recover();
+        var table = App.App.Services.GetRequiredService<LedgerStorage>().Table(StorageNames.PoolsTable);
+        var row = (await table.GetEntityAsync(pool.PoolId, ImportRecord.RowPrefix + importId)).Value;
+        row["LeaseUntil"] = DateTimeOffset.UtcNow.AddMinutes(-1);
+        await table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace);
+
+        var done = await WaitUntilFinishedAsync(pool, importId);
+        done.GetProperty("status").GetString().Should().Be("applied", done.ToString());
+        done.GetProperty("rowsApplied").GetInt32().Should().Be(400);
+        var entries = await pool.JournalAsync($"source=csv:{importId}");
+        entries.Should().HaveCount(400, "no row is lost and none is posted twice");
+        entries.Select(e => e.GetProperty("reference").GetString()).Should().OnlyHaveUniqueItems();
+        entries.Sum(e => e.GetProperty("amountPence").GetInt64()).Should().Be(Enumerable.Range(1, 400).Sum(i => (i * 100L) + (i % 100)));
+
+        var ledger = App.App.Services.GetRequiredService<LedgerRepository>();
+        var verification = await ledger.VerifyAsync(new LedgerPartition(new PoolId(pool.PoolId), FinancialYear.Parse("2024/25")));
+        verification.IsClean.Should().BeTrue(string.Join("; ", verification.Problems));
+    }
+
+    [Fact]
+    public async Task A_file_with_rows_for_a_closed_month_is_refused_naming_it()
+    {
+        var pool = await PoolScenario.CreateAsync(App);
+        var ledger = App.App.Services.GetRequiredService<LedgerRepository>();
+        var year = FinancialYear.Parse("2024/25");
+        await ledger.CloseMonthAsync(new LedgerPartition(new PoolId(pool.PoolId), year), new FinancialMonth(year, 6));
+        var refused = await PoolScenario.Expect(App.PostAsync($"{pool.Path}/imports", pool.CouncilLead, CsvContent(Csv(pool, 5))), HttpStatusCode.Conflict);
+        refused.GetProperty("detail").GetString().Should().Contain("2024/25 M6").And.Contain("row 2");
+        (await pool.JournalAsync("kind=actual")).Should().BeEmpty();
+    }
+}
