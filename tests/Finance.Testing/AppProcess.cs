@@ -24,6 +24,12 @@ public sealed class AppProcess : IAsyncDisposable
 
     public string Output => process.Output;
 
+    /// <summary>The handler's process id (for the benchmarks' memory readings, and to kill it hard in a crash test).</summary>
+    public int ProcessId => process.Process.Id;
+
+    /// <summary>Kills the handler at once, as a crash or a lost instance would stop it: no shutdown, nothing flushed.</summary>
+    public void Kill() => process.Stop();
+
     /// <summary>The handler assembly built beside this test run (same configuration).</summary>
     public static string HandlerAssembly()
     {
