@@ -128,7 +128,7 @@ public static class PoolsApi
         pool.PoolId, pool.Name, pool.HostOrganisation, pool.FinancialYear, pool.PartnerOrganisations, pool.PoolManagers, pool.CreatedAt, pool.UpdatedAt);
 
     /// <summary>Compares an If-Match value with the stored version, ignoring the weak marker clients may drop.</summary>
-    private static bool SameVersion(string ifMatch, ETag stored) =>
+    internal static bool SameVersion(string ifMatch, ETag stored) =>
         string.Equals(StripWeak(ifMatch), StripWeak(stored.ToString("H")), StringComparison.Ordinal);
 
     private static string StripWeak(string etag) => etag.Trim().StartsWith("W/", StringComparison.Ordinal) ? etag.Trim()[2..] : etag.Trim();

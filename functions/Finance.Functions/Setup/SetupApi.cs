@@ -105,7 +105,7 @@ public static class SetupApi
             return Problems.Validation("funder", $"'{funder}' is not a partner in pool '{scope.PoolId}'; add it to the pool's partnerOrganisations first.", "Unknown organisation.");
         }
         var document = new StreamDocument(streamId, SetupJson.Name(kind!.Value), name!, SetupJson.Name(nature!.Value), funder, conditions, spendBy, passThroughTo);
-        return await ChangeAsync(scope, request, setups, organisations, "streamId", stored =>
+        return await ChangeAsync(scope, request, setups, organisations, "kind", stored =>
         {
             var streams = SetupJson.Streams(stored.Pool).Where(s => s.Id != streamId).Append(document).OrderBy(s => s.Id, StringComparer.Ordinal).ToList();
             return (stored.Pool with { StreamsJson = SetupJson.Write(streams) }, null);
@@ -217,13 +217,24 @@ public static class SetupApi
         {
             errors.Add("host", $"'{host}' is not a partner in pool '{scope.PoolId}'; a line is hosted by one of the pool's organisations.");
         }
+        if (commissioner is not null && !parties.Contains(commissioner))
+        {
+            errors.Add("commissioner", $"'{commissioner}' is not a partner in pool '{scope.PoolId}'.");
+        }
         if (errors.Any)
         {
             return Problems.Validation(errors.ToDictionary());
         }
+        if (!SetupJson.Streams(scope.Pool).Any(s => s.Id == source))
+        {
+            return Problems.Unprocessable(new Dictionary<string, string[]>
+            {
+                ["fundingSource"] = [$"Pool '{scope.PoolId}' holds no funding stream '{source}'; add it first (PUT .../streams/{source})."],
+            }, "The line names something the pool does not have.");
+        }
         var now = clock.GetCurrentInstant();
         var created = false;
-        return await ChangeAsync(scope, request, setups, organisations, "lineId", stored =>
+        return await ChangeAsync(scope, request, setups, organisations, "profile", stored =>
         {
             var existing = stored.Line(lineId);
             created = existing is null;
@@ -303,7 +314,7 @@ public static class SetupApi
             {
                 return Problems.Status(StatusCodes.Status412PreconditionFailed, "The pool has changed.", "The pool's partners or managers changed while you were changing it; send it again.");
             }
-            if (ifMatch.Length > 0 && ifMatch != "*" && !string.Equals(ifMatch.Trim(), stored.Pool.ETag.ToString("H"), StringComparison.Ordinal))
+            if (ifMatch.Length > 0 && ifMatch != "*" && !PoolsApi.SameVersion(ifMatch, stored.Pool.ETag))
             {
                 return Problems.Status(StatusCodes.Status412PreconditionFailed, "The pool has changed.", "Someone changed this pool's set-up since you read it; read it again and reapply your change.");
             }
