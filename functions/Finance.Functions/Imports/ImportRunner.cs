@@ -108,7 +108,7 @@ public sealed partial class ImportRunner(
             var chunk = chunks[i];
             if (await PostChunkAsync(record, i, chunk, ledgerSetup, cancellationToken) is { } failure)
             {
-                await FinishAsync(record, ImportStatus.Failed, $"Chunk {i + 1} of {chunks.Count} (file rows from {RowOf(chunk[0])}) was refused: {failure}", cancellationToken);
+                await FinishAsync(record, ImportStatus.Failed, $"Chunk {i + 1} of {chunks.Count} (line {chunk[0].Line}, starting at file row {RowOf(chunk[0])}) was refused: {failure}", cancellationToken);
                 return;
             }
             record = record with
@@ -132,7 +132,7 @@ public sealed partial class ImportRunner(
         Applied(logger, importId, poolId, record.RowsApplied, chunks.Count);
     }
 
-    /// <summary>The journal entries of the file's rows, checked against the pool as it is now; null with a reason when the
+    /// <summary>The journal entries of the file's rows, grouped by line, checked against the pool as it is now; null with a reason when the
     /// file no longer fits the pool (a line was removed since the upload, say).</summary>
     public static List<JournalEntry>? Entries(ImportRecord record, byte[] bytes, StoredSetup stored, LedgerSetup ledgerSetup, out string? problem)
     {
@@ -148,7 +148,10 @@ public sealed partial class ImportRunner(
         var source = EntrySource.CsvImport(record.ImportId);
         var postedAt = Instant.FromUnixTimeTicks(record.UploadedAt.ToUnixTimeTicks());
         problem = null;
-        return parsed.Rows.Select(r => new JournalEntry(
+        // Grouped by line (file order within a line): a chunk then moves one or two balance rows, so it holds the most
+        // entries a transaction can (48) and reads little. The order is fixed by the file, so a resumed import cuts the
+        // very same chunks.
+        return parsed.Rows.OrderBy(r => r.Line, StringComparer.Ordinal).ThenBy(r => r.Row).Select(r => new JournalEntry(
             EntryIdFor(record.ImportId, r.Row), ledgerSetup.Pool.Id, r.Month, EntryKind.Actual, r.Amount, record.UploadedBy, postedAt, source,
             new LineId(r.Line), reference: r.Reference, memo: r.Memo)).ToList();
     }

@@ -27,6 +27,10 @@ public static class LedgerLimits
     /// <summary>Transactions a posting tries before giving up with <see cref="LedgerConflictException"/>; see <see cref="LedgerOptions"/>.</summary>
     public const int DefaultMaxPostAttempts = 8;
 
+    /// <summary>A posting touching more balance rows than this reads the head and all balance rows in one range query
+    /// instead of one point read per row.</summary>
+    public const int MaxPointReadsPerPosting = 4;
+
     /// <summary>Times a read retries when it saw a posting half-applied (the control totals disagree).</summary>
     public const int MaxReadAttempts = 5;
 

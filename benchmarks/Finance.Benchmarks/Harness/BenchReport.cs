@@ -1,0 +1,236 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Finance.Testing;
+
+namespace Finance.Benchmarks.Harness;
+
+/// <summary>One path's throughput: <see cref="Items"/> moved in <see cref="Seconds"/> over <see cref="Requests"/> calls,
+/// and, for paths compared with raw storage, the ratio and whether it reached <see cref="TargetRatio"/>. Latencies and
+/// processor time say where the time went.</summary>
+internal sealed record Throughput(
+    string Measure, long Items, string Unit, double Seconds, long Requests, double? RatioToRaw = null, double? TargetRatio = null)
+{
+    public double PerSecond => Seconds > 0 ? Math.Round(Items / Seconds, 1) : 0;
+
+    public Latencies? LatencyMs { get; init; }
+
+    public CpuUse? Cpu { get; init; }
+
+    public bool? Met => TargetRatio is { } target && RatioToRaw is { } ratio ? ratio >= target : null;
+
+    /// <summary>The same figures compared with <paramref name="raw"/>, against <paramref name="targetRatio"/>.</summary>
+    public Throughput ComparedWith(Throughput raw, double targetRatio) =>
+        this with { RatioToRaw = raw.PerSecond > 0 ? Math.Round(PerSecond / raw.PerSecond, 3) : null, TargetRatio = targetRatio };
+}
+
+/// <summary>Request latencies of one run in milliseconds: median, 99th percentile, slowest, and the mean of the first and
+/// last tenth of the requests (a rise says the work per request grows with what is already stored).</summary>
+internal sealed record Latencies(double P50, double P99, double Max, double FirstTenthMean, double LastTenthMean)
+{
+    public static Latencies? Of(IReadOnlyList<double> inOrder)
+    {
+        if (inOrder.Count == 0)
+        {
+            return null;
+        }
+        var sorted = inOrder.Order().ToArray();
+        double Rank(double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+        var tenth = Math.Max(1, inOrder.Count / 10);
+        return new Latencies(
+            Math.Round(Rank(0.50), 1), Math.Round(Rank(0.99), 1), Math.Round(sorted[^1], 1),
+            Math.Round(inOrder.Take(tenth).Average(), 1), Math.Round(inOrder.TakeLast(tenth).Average(), 1));
+    }
+}
+
+/// <summary>The handler's memory through one phase: the largest resident set sampled, and the kernel's high-water mark
+/// (<see cref="HighWaterIsPhaseOnly"/>: reset at the phase's start, so it is this phase's own).</summary>
+internal sealed record MemoryPeak(string Phase, double? SampledPeakMb, double? HighWaterMb, bool HighWaterIsPhaseOnly, int Samples, double TargetMb)
+{
+    public double? PeakMb => SampledPeakMb is null && HighWaterMb is null ? null : Math.Max(SampledPeakMb ?? 0, HighWaterMb ?? 0);
+
+    public bool? Met => PeakMb is { } peak ? peak < TargetMb : null;
+}
+
+internal sealed record MachineInfo(int ProcessorCount, string? Processor, double? MemoryGb, string Os, string Runtime)
+{
+    public static MachineInfo Current() => new(
+        Environment.ProcessorCount,
+        CpuModel(),
+        GC.GetGCMemoryInfo().TotalAvailableMemoryBytes is > 0 and var bytes ? Math.Round(bytes / (1024.0 * 1024 * 1024), 1) : null,
+        RuntimeInformation.OSDescription,
+        RuntimeInformation.FrameworkDescription);
+
+    private static string? CpuModel()
+    {
+        try
+        {
+            return File.Exists("/proc/cpuinfo")
+                ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
+                : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>The commit measured, if this is a git checkout with git on the path; <see cref="Dirty"/> when the working
+/// tree differs from it.</summary>
+internal sealed record GitInfo(string? Commit, bool? Dirty)
+{
+    public static GitInfo Read()
+    {
+        var commit = Git("rev-parse", "--short", "HEAD")?.Trim();
+        var status = commit is null ? null : Git("status", "--porcelain", "--untracked-files=no");
+        return new GitInfo(string.IsNullOrEmpty(commit) ? null : commit, status is null ? null : status.Trim().Length > 0);
+    }
+
+    private static string? Git(params string[] args)
+    {
+        try
+        {
+            var start = new ProcessStartInfo("git")
+            {
+                WorkingDirectory = RepositoryRoot.Path,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            foreach (var arg in args)
+            {
+                start.ArgumentList.Add(arg);
+            }
+            using var process = Process.Start(start);
+            if (process is null)
+            {
+                return null;
+            }
+            var output = process.StandardOutput.ReadToEnd();
+            return process.WaitForExit(10_000) && process.ExitCode == 0 ? output : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>
+/// What one scenario run measured, with the machine and commit it ran on: printed as plain tables and written as JSON
+/// to <c>artifacts/bench/&lt;scenario&gt;-&lt;timestamp&gt;.json</c>. Targets are shown beside the figures; a missed
+/// target is reported, never an error.
+/// </summary>
+internal sealed class BenchReport(string scenario, BenchOptions options)
+{
+    private static readonly JsonSerializerOptions SaveOptions = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public string Scenario { get; } = scenario;
+
+    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+
+    public double? DurationSeconds { get; private set; }
+
+    public int Lines { get; } = options.Lines;
+
+    public bool Quick { get; } = options.Quick;
+
+    public MachineInfo Machine { get; } = MachineInfo.Current();
+
+    public GitInfo Git { get; } = GitInfo.Read();
+
+    /// <summary>The handler configuration measured (Release for figures worth comparing).</summary>
+    public string? HandlerConfiguration { get; set; }
+
+    public List<Throughput> Throughputs { get; } = [];
+
+    public List<MemoryPeak> Memory { get; } = [];
+
+    public List<string> Notes { get; } = [];
+
+    public void Finish() => DurationSeconds = Math.Round((DateTimeOffset.UtcNow - StartedAt).TotalSeconds, 1);
+
+    public void Print(TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        output.WriteLine();
+        var processor = Machine.Processor is { } cpu ? $" ({cpu})" : "";
+        var commit = (Git.Commit ?? "unknown") + (Git.Dirty == true ? " + local changes" : "");
+        output.WriteLine(Invariant(
+            $"{Scenario}: {Lines} lines{(Quick ? " (quick)" : "")}; {Machine.ProcessorCount} processors{processor}; commit {commit}; handler {HandlerConfiguration ?? "not started"}"));
+        output.WriteLine();
+        WriteTable(output,
+            ["measure", "items", "requests", "seconds", "per second", "vs raw", "target", "met"],
+            Throughputs.Select(t => new[]
+            {
+                t.Measure, Invariant($"{t.Items} {t.Unit}"), Invariant($"{t.Requests}"), Invariant($"{t.Seconds:0.00}"), Invariant($"{t.PerSecond:0}"),
+                t.RatioToRaw is { } r ? Invariant($"{r:P0}") : "", t.TargetRatio is { } target ? Invariant($">= {target:P0}") : "", YesNo(t.Met),
+            }).ToList());
+        output.WriteLine();
+        WriteTable(output,
+            ["where the time went", "p50 ms", "p99 ms", "max ms", "first 10% ms", "last 10% ms", "CPU s: handler", "azurite", "bench"],
+            Throughputs.Select(t => new[]
+            {
+                t.Measure,
+                Invariant($"{t.LatencyMs?.P50:0.0}"), Invariant($"{t.LatencyMs?.P99:0.0}"), Invariant($"{t.LatencyMs?.Max:0.0}"),
+                Invariant($"{t.LatencyMs?.FirstTenthMean:0.0}"), Invariant($"{t.LatencyMs?.LastTenthMean:0.0}"),
+                Invariant($"{t.Cpu?.HandlerSeconds:0.00}"), Invariant($"{t.Cpu?.AzuriteSeconds:0.00}"), Invariant($"{t.Cpu?.BenchSeconds:0.00}"),
+            }).ToList());
+        if (Memory.Count > 0)
+        {
+            output.WriteLine();
+            WriteTable(output,
+                ["handler memory", "peak RSS MB (sampled)", "VmHWM MB", "samples", "target", "met"],
+                Memory.Select(m => new[]
+                {
+                    m.Phase, m.SampledPeakMb is { } s ? Invariant($"{s:0.0}") : "n/a",
+                    m.HighWaterMb is { } h ? Invariant($"{h:0.0}{(m.HighWaterIsPhaseOnly ? "" : " (since start)")}") : "n/a",
+                    Invariant($"{m.Samples}"), Invariant($"< {m.TargetMb:0} MB"), YesNo(m.Met),
+                }).ToList());
+        }
+        foreach (var note in Notes)
+        {
+            output.WriteLine($"Note: {note}");
+        }
+        output.WriteLine();
+    }
+
+    /// <summary>Writes the report as JSON under the checkout's artifacts/bench folder; returns the path.</summary>
+    public string Save()
+    {
+        var folder = Path.Combine(RepositoryRoot.Path, "artifacts", "bench");
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, Invariant($"{Scenario}-{StartedAt:yyyyMMdd-HHmmss}.json"));
+        File.WriteAllText(path, JsonSerializer.Serialize(this, SaveOptions) + "\n");
+        return path;
+    }
+
+    private static string YesNo(bool? met) => met switch
+    {
+        true => "yes",
+        false => "NO",
+        null => "",
+    };
+
+    private static string Invariant(FormattableString text) => FormattableString.Invariant(text);
+
+    private static void WriteTable(TextWriter output, IReadOnlyList<string> headers, List<string[]> rows)
+    {
+        var widths = headers.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
+        // The first column is text (left-aligned); the figures are right-aligned so their digits line up.
+        string Line(IReadOnlyList<string> cells) =>
+            string.Join("  ", cells.Select((c, i) => i == 0 ? c.PadRight(widths[i]) : c.PadLeft(widths[i]))).TrimEnd();
+        output.WriteLine(Line(headers));
+        output.WriteLine(string.Join("  ", widths.Select(w => new string('-', w))));
+        foreach (var row in rows)
+        {
+            output.WriteLine(Line(row));
+        }
+    }
+}

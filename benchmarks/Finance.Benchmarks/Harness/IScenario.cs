@@ -1,0 +1,16 @@
+namespace Finance.Benchmarks.Harness;
+
+/// <summary>One benchmark verb (posting; later statement, close): it sets up what it needs, measures, and reports.
+/// Each lives in its own folder beside <c>Harness/</c> and is listed once in Program.cs.</summary>
+/// <remarks>A scenario adds each figure to the report as soon as it has it, so a run that breaks half-way still shows
+/// what it measured.</remarks>
+internal interface IScenario
+{
+    /// <summary>The command-line verb.</summary>
+    string Verb { get; }
+
+    /// <summary>One line for the usage text.</summary>
+    string Summary { get; }
+
+    Task RunAsync(BenchOptions options, BenchReport report, CancellationToken cancellationToken);
+}

@@ -1,0 +1,225 @@
+using System.Globalization;
+using System.Text;
+
+namespace Finance.Benchmarks.Harness;
+
+/// <summary>
+/// The processes a run starts, as Linux's /proc shows them: found by command line, their resident set (VmRSS) now,
+/// its high-water mark (VmHWM), and processor time. Only Linux has /proc; elsewhere every reading is null and the report
+/// says n/a.
+/// </summary>
+internal static class LinuxProcesses
+{
+    /// <summary>
+    /// The process running <paramref name="assembly"/> (as <c>dotnet &lt;assembly&gt;</c>) told to listen on
+    /// <paramref name="port"/>. AppProcess does not expose its process id, so it is found the way <c>ps</c> would:
+    /// the command line names the dll, the environment names the port (several handlers may run at once).
+    /// </summary>
+    public static int? FindHandler(string assembly, int port)
+    {
+        var portSetting = $"FUNCTIONS_CUSTOMHANDLER_PORT={port.ToString(CultureInfo.InvariantCulture)}";
+        return Find((commandLine, environment) =>
+            commandLine.Contains(assembly, StringComparer.Ordinal) && environment().Contains(portSetting, StringComparer.Ordinal));
+    }
+
+    /// <summary>The node process running Azurite with its Table service on <paramref name="tablePort"/>.</summary>
+    public static int? FindAzurite(int tablePort)
+    {
+        var port = tablePort.ToString(CultureInfo.InvariantCulture);
+        return Find((commandLine, _) =>
+            commandLine.Any(a => a.EndsWith("azurite.js", StringComparison.Ordinal))
+            && commandLine.Zip(commandLine.Skip(1)).Any(pair => pair is ("--tablePort", var value) && value == port));
+    }
+
+    /// <summary>The first process whose command line (and, read only when asked, environment) matches.</summary>
+    private static int? Find(Func<string[], Func<string[]>, bool> matches)
+    {
+        if (!Directory.Exists("/proc"))
+        {
+            return null;
+        }
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+            try
+            {
+                var commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Split('\0');
+                if (matches(commandLine, () => Encoding.UTF8.GetString(File.ReadAllBytes(Path.Combine(directory, "environ"))).Split('\0')))
+                {
+                    return pid;
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Gone since listed, or someone else's process.
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Processor time (user + system) the process has used so far; null if it is gone.</summary>
+    public static TimeSpan? ProcessorTime(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return process.TotalProcessorTime;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Resident set size now, in bytes; null if the process is gone or there is no /proc.</summary>
+    public static long? ResidentBytes(int pid) => StatusKilobytes(pid, "VmRSS:") * 1024;
+
+    /// <summary>The most the resident set has been since the process started or <see cref="TryResetHighWater"/>.</summary>
+    public static long? HighWaterBytes(int pid) => StatusKilobytes(pid, "VmHWM:") * 1024;
+
+    /// <summary>Resets VmHWM to the current resident set (writing 5 to clear_refs, Linux 4.0+), so a phase's high-water
+    /// mark is its own. False when not allowed; the high-water mark then counts from the process's start.</summary>
+    public static bool TryResetHighWater(int pid)
+    {
+        try
+        {
+            File.WriteAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/clear_refs", "5");
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static long? StatusKilobytes(int pid, string field)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/status"))
+            {
+                if (line.StartsWith(field, StringComparison.Ordinal))
+                {
+                    // "VmRSS:	  123456 kB"
+                    var value = line[field.Length..].Trim();
+                    var number = value.EndsWith(" kB", StringComparison.Ordinal) ? value[..^3].Trim() : value;
+                    return long.Parse(number, NumberStyles.None, CultureInfo.InvariantCulture);
+                }
+            }
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>
+/// Samples a process's resident set every <see cref="Interval"/> while a phase runs, in the background, and at the end
+/// reads its high-water mark (which also catches peaks between samples).
+/// </summary>
+internal sealed class MemorySampler : IAsyncDisposable
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(50);
+
+    private readonly int pid;
+    private readonly bool highWaterReset;
+    private readonly CancellationTokenSource stop = new();
+    private readonly Task loop;
+    private long peakBytes;
+    private int samples;
+
+    private MemorySampler(int pid)
+    {
+        this.pid = pid;
+        highWaterReset = LinuxProcesses.TryResetHighWater(pid);
+        loop = Task.Run(SampleAsync);
+    }
+
+    public static MemorySampler Start(int pid) => new(pid);
+
+    private async Task SampleAsync()
+    {
+        using var timer = new PeriodicTimer(Interval);
+        do
+        {
+            if (LinuxProcesses.ResidentBytes(pid) is { } bytes)
+            {
+                peakBytes = Math.Max(peakBytes, bytes);
+                samples++;
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stop.Token).ConfigureAwait(false));
+    }
+
+    /// <summary>Stops sampling and returns the phase's figures.</summary>
+    public async Task<MemoryPeak> StopAsync(string phase, double targetMb)
+    {
+        await stop.CancelAsync();
+        try
+        {
+            await loop;
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped, as asked.
+        }
+        var highWater = LinuxProcesses.HighWaterBytes(pid);
+        return new MemoryPeak(phase, samples == 0 ? null : ToMb(peakBytes), highWater is { } h ? ToMb(h) : null, highWaterReset, samples, targetMb);
+    }
+
+    private static double ToMb(long bytes) => Math.Round(bytes / (1024.0 * 1024.0), 1);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!stop.IsCancellationRequested)
+        {
+            await stop.CancelAsync();
+        }
+        try
+        {
+            await loop;
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped.
+        }
+        stop.Dispose();
+    }
+}
+
+/// <summary>Processor time the handler, Azurite and the benchmark itself used over one measured run, in seconds. On a
+/// small machine they share the processors; which one is near the run's wall time says where the time went (Azurite is
+/// one node thread, so it saturates at 1 s per second).</summary>
+internal sealed record CpuUse(double? HandlerSeconds, double? AzuriteSeconds, double BenchSeconds);
+
+/// <summary>Reads processor time at a run's start and end; <see cref="Stop"/> gives the difference.</summary>
+internal sealed class CpuClock
+{
+    private readonly int? handlerPid;
+    private readonly int? azuritePid;
+    private readonly TimeSpan? handlerStart;
+    private readonly TimeSpan? azuriteStart;
+    private readonly TimeSpan benchStart;
+
+    private CpuClock(int? handlerPid, int? azuritePid)
+    {
+        this.handlerPid = handlerPid;
+        this.azuritePid = azuritePid;
+        handlerStart = handlerPid is { } h ? LinuxProcesses.ProcessorTime(h) : null;
+        azuriteStart = azuritePid is { } a ? LinuxProcesses.ProcessorTime(a) : null;
+        benchStart = Environment.CpuUsage.TotalTime;
+    }
+
+    public static CpuClock Start(int? handlerPid, int? azuritePid) => new(handlerPid, azuritePid);
+
+    public CpuUse Stop() => new(
+        Seconds(handlerPid, handlerStart), Seconds(azuritePid, azuriteStart), Math.Round((Environment.CpuUsage.TotalTime - benchStart).TotalSeconds, 2));
+
+    private static double? Seconds(int? pid, TimeSpan? start) =>
+        pid is { } p && start is { } s && LinuxProcesses.ProcessorTime(p) is { } end ? Math.Round((end - s).TotalSeconds, 2) : null;
+}
