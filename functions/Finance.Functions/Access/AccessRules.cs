@@ -29,6 +29,13 @@ public static class AccessRules
         [Role.PoolManager] = Reach.ManagedPools | Reach.NewPools,
     });
 
+    /// <summary>Uploading a CSV of actuals: finance leads, to pools their organisations are party to (each row's line must
+    /// be one their organisation hosts).</summary>
+    public static AccessRule UploadActuals { get; } = AccessRule.ForPool(PoolParameter, new Dictionary<Role, Reach>
+    {
+        [Role.FinanceLead] = Reach.PoolsOfOwnOrganisations,
+    });
+
     /// <summary>Setting up an existing pool (its streams, agreement and lines): administrators any pool; a pool manager the
     /// pools they manage.</summary>
     public static AccessRule ManagePoolSetup { get; } = AccessRule.ForPool(PoolParameter, new Dictionary<Role, Reach>

@@ -10,6 +10,7 @@ using Finance.Functions.Memberships;
 using Finance.Functions.Pools;
 using Finance.Functions.Postings;
 using Finance.Functions.Setup;
+using Finance.Functions.Statements;
 using Finance.Storage.Ledger;
 using Microsoft.AspNetCore.Http.Json;
 using NodaTime;
@@ -56,9 +57,16 @@ public static class FunctionApp
             sp.GetRequiredService<LedgerStorage>().Table(StorageNames.LedgerTable), sp.GetRequiredService<IClock>()));
         builder.Services.AddSingleton<PostingService>();
         builder.Services.AddSingleton<ImportRunner>();
+        builder.Services.AddSingleton<LedgerViews>();
         builder.Services.AddSingleton<ImportWorker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ImportWorker>());
         builder.Services.AddTokenValidation();
+        builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Pooled budget ledger";
+            document.Info.Description = "Section 75 pooled budgets: set-up, posting, CSV import, statements and positions. Amounts are pence (integers) and formatted pounds.";
+            return Task.CompletedTask;
+        }));
         builder.Services.AddPerPrincipalRateLimiting();
 
         configure?.Invoke(builder);
@@ -82,8 +90,12 @@ public static class FunctionApp
         app.MapSetupApi();
         app.MapPostingsApi();
         app.MapImportsApi();
+        app.MapStatementsApi();
         app.MapMembershipsApi();
         app.MapHeartbeat();
+        // The API described by its own endpoints (routes, parameters, bodies, response types), for any caller with a token.
+        app.MapOpenApi($"/{FunctionMetadata.RoutePrefix}/openapi.json")
+            .AsHttpFunction("GetOpenApi", "GET", "openapi.json", AuthLevel.Function, AccessRule.AnyCaller);
         return app;
     }
 

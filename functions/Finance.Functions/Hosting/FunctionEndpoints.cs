@@ -34,6 +34,17 @@ public static partial class FunctionEndpoints
             .WithMetadata(metadata, access);
     }
 
+    /// <summary>Declares an endpoint mapped by a framework helper (the OpenAPI document, say) as an HTTP function at
+    /// <c>/api/{route}</c>, with the same checks and metadata as <see cref="MapHttpFunction"/>.</summary>
+    public static TBuilder AsHttpFunction<TBuilder>(this TBuilder builder, string name, string method, string route, AuthLevel authLevel, AccessRule access)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        ValidateName(name);
+        ArgumentNullException.ThrowIfNull(access);
+        access.Check(name, method, RoutePatternFactory.Parse(route).Parameters.Select(p => p.Name).ToList(), authLevel == AuthLevel.Anonymous);
+        return builder.WithName(name).WithMetadata(new FunctionMetadata(name, new HttpFunctionTrigger(route, [method.ToUpperInvariant()], authLevel)), access);
+    }
+
     /// <summary>A timer function. The host POSTs its invocation payload to <c>/{name}</c> and expects the invocation
     /// response envelope back; <see cref="TimerInvocation"/> handles both sides so handlers see only the timer's data.
     /// No token: only the Functions host, on the same machine over loopback, reaches routes outside <c>/api</c>.</summary>

@@ -18,10 +18,16 @@ public static class RouteParameters
         ["lineId"] = (Ids.IsLedgerId, $"A line id is {Ids.LedgerIdRule}."),
         ["entryId"] = (Ids.IsLedgerId, $"An entry id is {Ids.LedgerIdRule}."),
         ["importId"] = (Ids.IsLedgerId, $"An import id is {Ids.LedgerIdRule}."),
+        ["year"] = (IsYear, "A financial year in a route is written 2024-25."),
+        ["month"] = (m => m.Length is 1 or 2 && m.All(char.IsAsciiDigit) && int.Parse(m, System.Globalization.CultureInfo.InvariantCulture) is >= 1 and <= 12,
+            "A month is 1 (April) to 12 (March)."),
         ["principalId"] = (Ids.IsPrincipalId, $"A principal id is {Ids.PrincipalIdRule}."),
         // Timer function names, as GetTimerRun reads them.
         ["name"] = (name => name.Length is > 0 and <= 64 && name.All(char.IsAsciiLetterOrDigit), "A timer name is letters and digits."),
     };
+
+    private static bool IsYear(string text) =>
+        text.Length == 7 && text[4] == '-' && Finance.Domain.Calendar.FinancialYear.TryParse(text.Replace('-', '/'), out _, out _);
 
     public static bool IsKnown(string parameter) => Known.ContainsKey(parameter);
 

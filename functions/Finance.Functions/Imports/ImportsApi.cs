@@ -33,7 +33,7 @@ public static class ImportsApi
 
     public static IEndpointRouteBuilder MapImportsApi(this IEndpointRouteBuilder app)
     {
-        app.MapHttpFunction("PostImport", "POST", "pools/{poolId}/imports", AuthLevel.Function, AccessRules.PostToPool, PostImport)
+        app.MapHttpFunction("PostImport", "POST", "pools/{poolId}/imports", AuthLevel.Function, AccessRules.UploadActuals, PostImport)
             .WithSummary("Upload a CSV of actuals (columns pool, line, month, amount, reference, memo; header row; UTF-8; comma or semicolon; up to 50,000 rows). Needs an Idempotency-Key. 202 with the import; 422 listing every problem.");
         app.MapHttpFunction("GetImport", "GET", "pools/{poolId}/imports/{importId}", AuthLevel.Function, AccessRules.ReadPool, GetImport)
             .WithSummary("An import's progress: status, rows applied of rows total, and why it failed if it did.");
@@ -63,10 +63,6 @@ public static class ImportsApi
         if (scope.Pool is null)
         {
             return Problems.NotFound(PoolsApi.NotFoundDetail(scope.PoolId));
-        }
-        if (!caller.Has(Role.FinanceLead))
-        {
-            return Problems.Status(StatusCodes.Status403Forbidden, "Forbidden.", "Actuals are uploaded by the finance leads of the organisations hosting the lines.");
         }
         var mediaType = request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
         if (mediaType is not null && !CsvMediaTypes.Contains(mediaType))

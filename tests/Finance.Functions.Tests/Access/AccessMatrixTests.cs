@@ -65,6 +65,17 @@ public sealed class AccessMatrixFixture : IAsyncLifetime
     public const string PartnerLine = "partner-line";
     public const string Stream = "place";
 
+    /// <summary>An import of the host's finance lead, for reading.</summary>
+    public string ReadImport { get; private set; } = "";
+
+    /// <summary>A one-row CSV of actuals for the line.</summary>
+    public HttpContent Csv(string line)
+    {
+        var content = new StringContent($"pool,line,month,amount,reference,memo\n{PoolId},{line},4,9.99,CSV-{Guid.NewGuid():N},\n");
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/csv");
+        return content;
+    }
+
     /// <summary>An actual on the host's line, for reading.</summary>
     public string ReadEntry { get; private set; } = "";
 
@@ -88,6 +99,9 @@ public sealed class AccessMatrixFixture : IAsyncLifetime
                 .StatusCode.Should().Be(HttpStatusCode.Created);
         }
         ReadEntry = await PostActualAsync(TestApp.Token($"lead-{suffix}", [HostOrganisation], Role.FinanceLead), HostLine);
+        using var import = await App.PostAsync($"api/pools/{PoolId}/imports", TestApp.Token($"lead-{suffix}", [HostOrganisation], Role.FinanceLead), Csv(HostLine));
+        import.StatusCode.Should().Be(HttpStatusCode.Accepted, await import.Content.ReadAsStringAsync());
+        ReadImport = (await import.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("importId").GetString()!;
         (await App.SendAsync(HttpMethod.Put, $"api/directory/principals/{ReadTarget}", admin,
             JsonContent.Create(new { organisations = new[] { OtherOrganisation }, roles = Array.Empty<string>() }))).StatusCode.Should().Be(HttpStatusCode.OK);
         (await App.Client.PostAsync("Heartbeat", new StringContent("""{"Data":{"timer":{"IsPastDue":false}},"Metadata":{}}""", Encoding.UTF8, "application/json")))
@@ -118,6 +132,14 @@ public sealed class AccessMatrixFixture : IAsyncLifetime
         var organisation = line == PartnerLine ? PartnerOrganisation : HostOrganisation;
         return await PostActualAsync(TestApp.Token($"lead-{suffix}", [organisation], Role.FinanceLead), line);
     }
+
+    /// <summary>The first organisation of the caller standing in this relation.</summary>
+    public string OrganisationOf(Relation relation) => relation switch
+    {
+        Relation.Host or Relation.NoSuchPool => HostOrganisation,
+        Relation.Partner => PartnerOrganisation,
+        _ => OtherOrganisation,
+    };
 
     /// <summary>The line a finance lead standing in this relation hosts.</summary>
     public static string LineFor(Relation relation) => relation is Relation.Partner or Relation.Several ? PartnerLine : HostLine;
@@ -158,6 +180,7 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
         ["PostEntry"] = (_, role, relation) => JsonContent.Create(SampleEntry(role, relation)),
         ["PostPosting"] = (_, role, relation) => JsonContent.Create(new { entries = new[] { SampleEntry(role, relation), SampleEntry(role, relation) } }),
         ["ReverseEntry"] = (_, _, _) => JsonContent.Create(new { reason = "Matrix reversal" }),
+        ["PostImport"] = (f, _, relation) => f.Csv(AccessMatrixFixture.LineFor(relation)),
     };
 
     /// <summary>An entry the caller may post when their role reaches the pool: a commitment for a pool manager, an actual on their own line otherwise.</summary>
@@ -202,7 +225,7 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
 
         var poolId = relation == Relation.NoSuchPool ? $"new-{Guid.NewGuid():N}"[..20] : fixture.PoolId;
         var expected = Expect(rule!, role, relation, writes);
-        var path = await PathAsync(endpoint.RoutePattern, poolId, writes, role, relation, expected == Outcome.Allowed);
+        var path = await PathAsync(functionName, endpoint.RoutePattern, poolId, writes, role, relation, expected == Outcome.Allowed);
         var headers = method == "POST" ? new Dictionary<string, string> { ["Idempotency-Key"] = Guid.NewGuid().ToString("N") } : null;
         using var response = await fixture.App.SendAsync(new HttpMethod(method), path, fixture.TokenFor(role, relation), body, headers);
 
@@ -270,7 +293,7 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
         || (reach.HasFlag(Reach.PoolsOfOwnOrganisations) && relation is Relation.Host or Relation.Partner or Relation.Several)
         || (reach.HasFlag(Reach.ManagedPools) && relation == Relation.Manager);
 
-    private async Task<string> PathAsync(RoutePattern pattern, string poolId, bool writes, Role? role, Relation relation, bool allowed)
+    private async Task<string> PathAsync(string functionName, RoutePattern pattern, string poolId, bool writes, Role? role, Relation relation, bool allowed)
     {
         var path = pattern.RawText!.TrimStart('/');
         foreach (var parameter in pattern.Parameters)
@@ -280,7 +303,12 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
                 AccessRules.PoolParameter => poolId,
                 "principalId" => writes ? fixture.WriteTarget : fixture.ReadTarget,
                 "name" => "Heartbeat",
+                // An organisation summary is of one of the caller's own organisations.
+                "organisationId" when functionName == "GetOrganisationPools" => fixture.OrganisationOf(relation),
                 "organisationId" => writes ? fixture.WriteOrganisation : fixture.ReadOrganisation,
+                "importId" => fixture.ReadImport,
+                "year" => "2024-25",
+                "month" => "6",
                 "streamId" => AccessMatrixFixture.Stream,
                 "lineId" => AccessMatrixFixture.HostLine,
                 // A reversal reverses once: each allowed case gets a fresh entry of its own to reverse.

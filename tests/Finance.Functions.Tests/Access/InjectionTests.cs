@@ -4,6 +4,7 @@ using System.Text.Json;
 using Finance.Functions.Access;
 using FluentAssertions;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Xunit;
 
 namespace Finance.Functions.Tests.Access;
@@ -42,7 +43,12 @@ public sealed class InjectionTests
     public async Task Ids_in_routes_are_refused_before_any_storage_request(string method, string path, string field)
     {
         var (recorder, storage) = RecordingStorage.Failing();
-        await using var app = await TestApp.StartAsync(configure: builder => builder.Services.AddSingleton(storage));
+        await using var app = await TestApp.StartAsync(configure: builder =>
+        {
+            builder.Services.AddSingleton(storage);
+            // Only what requests do is recorded here: the import worker's start-up sweep for unfinished imports is not one.
+            builder.Services.RemoveAll<Microsoft.Extensions.Hosting.IHostedService>();
+        });
         var body = method == "PUT" ? JsonContent.Create(new { name = "n", hostOrganisation = "riverside-council", financialYear = "2024/25", organisations = Array.Empty<string>(), roles = Array.Empty<string>() }) : null;
 
         using var response = await app.SendAsync(new HttpMethod(method), path, Admin, body);
@@ -67,7 +73,12 @@ public sealed class InjectionTests
     public async Task Ids_in_bodies_are_refused_and_never_reach_storage(string what, string json, string field, string marker)
     {
         var (recorder, storage) = await RecordingStorage.AzuriteAsync();
-        await using var app = await TestApp.StartAsync(configure: builder => builder.Services.AddSingleton(storage));
+        await using var app = await TestApp.StartAsync(configure: builder =>
+        {
+            builder.Services.AddSingleton(storage);
+            // Only what requests do is recorded here: the import worker's start-up sweep for unfinished imports is not one.
+            builder.Services.RemoveAll<Microsoft.Extensions.Hosting.IHostedService>();
+        });
         var id = "inj-" + Guid.NewGuid().ToString("N")[..12];
         var path = what == "pools" ? $"api/pools/{id}" : $"api/directory/principals/{id}";
 

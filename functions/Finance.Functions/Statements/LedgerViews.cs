@@ -1,0 +1,117 @@
+using Finance.Domain.Calendar;
+using Finance.Domain.Ledger;
+using Finance.Domain.Positions;
+using Finance.Domain.Statements;
+using Finance.Functions.Configuration;
+using Finance.Functions.Pools;
+using Finance.Functions.Setup;
+using Finance.Storage.Ledger;
+using Microsoft.Extensions.Caching.Memory;
+using NodaTime;
+
+namespace Finance.Functions.Statements;
+
+/// <summary>A statement or position as the ledger stands, with the version it was drawn from (for ETags).</summary>
+/// <param name="Version">Changes whenever anything the answer depends on changes: the set-up, a posting, a close.</param>
+public sealed record LedgerView<T>(T Value, string Version, bool MonthClosed);
+
+/// <summary>
+/// Statements and pool positions from the ledger. As the ledger stands now they come from the balance rows (one range
+/// query) and are cached by ledger version, so repeated reads cost one head read; as at an earlier instant they are
+/// computed from the journal up to that instant, so a board paper can be reproduced exactly later.
+/// </summary>
+public sealed class LedgerViews(LedgerStorage storage, LedgerRepository ledger, PoolSetupStore setups, IClock clock) : IDisposable
+{
+    /// <summary>Balances (and what is computed from them) kept per pool version; bounded.</summary>
+    private readonly MemoryCache cache = new(new MemoryCacheOptions { SizeLimit = 256 });
+
+    public void Dispose() => cache.Dispose();
+
+    /// <summary>
+    /// The budget statement to <paramref name="month"/>: as the ledger stands (<paramref name="asAt"/> null; drawn now)
+    /// or as it stood at <paramref name="asAt"/>. Null when the pool changed while being read (the caller answers 503).
+    /// </summary>
+    public async Task<LedgerView<BudgetStatement>?> StatementAsync(PoolRecord pool, FinancialMonth month, Instant? asAt, CancellationToken cancellationToken)
+    {
+        var state = await StateAsync(pool, asAt, cancellationToken);
+        if (state is null)
+        {
+            return null;
+        }
+        var (setup, head, entries, version) = state.Value;
+        var drawnAt = asAt ?? clock.GetCurrentInstant();
+        var statement = asAt is null
+            ? Cached($"statement|{version}|{month.Number}", () => Checked(BudgetStatement.Compute(setup.Pool, setup.Lines, entries, month, head.LatestPostedAt ?? drawnAt)))
+                with { Period = new StatementPeriod(month, drawnAt) }
+            : Checked(BudgetStatement.Compute(setup.Pool, setup.Lines, entries, month, drawnAt));
+        return new LedgerView<BudgetStatement>(statement, $"{version}-m{month.Number}", head.IsClosed(month));
+    }
+
+    /// <summary>The pool position to <paramref name="month"/>, as the ledger stands or stood at <paramref name="asAt"/>.</summary>
+    public async Task<LedgerView<PoolPosition>?> PositionAsync(PoolRecord pool, FinancialMonth month, Instant? asAt, CancellationToken cancellationToken)
+    {
+        var state = await StateAsync(pool, asAt, cancellationToken);
+        if (state is null)
+        {
+            return null;
+        }
+        var (setup, head, entries, version) = state.Value;
+        var drawnAt = asAt ?? clock.GetCurrentInstant();
+        var position = asAt is null
+            ? Cached($"position|{version}|{month.Number}", () => PoolPosition.Compute(setup.Pool, setup.Lines, entries, month, head.LatestPostedAt ?? drawnAt))
+                with { Period = new StatementPeriod(month, drawnAt) }
+            : PoolPosition.Compute(setup.Pool, setup.Lines, entries, month, drawnAt);
+        return new LedgerView<PoolPosition>(position, $"{version}-m{month.Number}", head.IsClosed(month));
+    }
+
+    /// <summary>The set-up and the entries (the journal up to <paramref name="asAt"/>, or the balances' equivalent).</summary>
+    private async Task<(LedgerSetup Setup, LedgerHead Head, IReadOnlyList<JournalEntry> Entries, string Version)?> StateAsync(
+        PoolRecord pool, Instant? asAt, CancellationToken cancellationToken)
+    {
+        await storage.EnsureCreatedAsync(cancellationToken);
+        var built = await setups.ForPostingAsync(pool, cancellationToken);
+        if (built is null)
+        {
+            return null;
+        }
+        var setup = built.Value.Ledger;
+        var head = await ledger.ReadHeadAsync(setup.Partition, cancellationToken);
+        var version = $"v{pool.SetupVersion}-s{head.Seq}-c{string.Join('.', head.ClosedMonths.Select(m => m.Number))}";
+        if (asAt is { } instant)
+        {
+            var journal = await ledger.ReadAllEntriesAsync(setup.Partition, instant, cancellationToken);
+            return (setup, head, journal.Select(e => e.Entry).ToList(), $"{version}-a{instant.ToUnixTimeTicks()}");
+        }
+        var key = $"balances|{setup.Partition.PartitionKey}|{version}";
+        if (!cache.TryGetValue(key, out IReadOnlyList<JournalEntry>? entries) || entries is null)
+        {
+            var balances = await ledger.ReadBalancesAsync(setup.Partition, cancellationToken);
+            // Another posting may have landed since the head was read: the version names what was read.
+            head = balances.Head;
+            version = $"v{pool.SetupVersion}-s{head.Seq}-c{string.Join('.', head.ClosedMonths.Select(m => m.Number))}";
+            key = $"balances|{setup.Partition.PartitionKey}|{version}";
+            entries = balances.AsJournal();
+            cache.Set(key, entries, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromMinutes(10) });
+        }
+        return (setup, head, entries, $"{setup.Partition.PartitionKey}-{version}");
+    }
+
+    /// <summary>A statement whose identities do not hold is never shown: it would mean the ledger is wrong.</summary>
+    private static BudgetStatement Checked(BudgetStatement statement) =>
+        statement.CheckIdentities() is { Count: > 0 } failures
+            ? throw new LedgerInvariantException(
+                $"The statement of {statement.Pool} to {statement.Month} breaks its identities: {string.Join("; ", failures.Select(f => $"{f.Identity}: {f.Detail}"))}")
+            : statement;
+
+    private T Cached<T>(string key, Func<T> compute)
+        where T : class
+    {
+        if (cache.TryGetValue(key, out T? value) && value is not null)
+        {
+            return value;
+        }
+        value = compute();
+        cache.Set(key, value, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromMinutes(10) });
+        return value;
+    }
+}

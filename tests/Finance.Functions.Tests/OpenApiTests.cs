@@ -1,0 +1,40 @@
+using System.Net;
+using System.Text.Json;
+using Finance.Functions.Access;
+using Finance.Functions.Tests.Access;
+using Finance.Functions.Tests.Postings;
+using FluentAssertions;
+using Xunit;
+
+namespace Finance.Functions.Tests;
+
+/// <summary>The app's OpenAPI document, generated from the endpoints that serve requests.</summary>
+public sealed class OpenApiTests(PostingAppFixture fixture) : IClassFixture<PostingAppFixture>
+{
+    [Fact]
+    public async Task The_document_describes_the_statement_endpoints_with_their_response_types()
+    {
+        using var response = await fixture.App.SendAsync(HttpMethod.Get, "api/openapi.json", TestApp.Token("reader", [], Role.PartnerViewer));
+        var body = await response.Content.ReadAsStringAsync();
+        response.StatusCode.Should().Be(HttpStatusCode.OK, body);
+        var document = JsonDocument.Parse(body).RootElement;
+        var paths = document.GetProperty("paths");
+
+        var statement = paths.GetProperty("/api/pools/{poolId}/statements/{year}/{month}").GetProperty("get");
+        var ok = statement.GetProperty("responses").GetProperty("200").GetProperty("content");
+        ok.EnumerateObject().Select(c => c.Name).Should().Contain(["application/json", "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]);
+        ok.GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString().Should().EndWith("StatementResource");
+        statement.GetProperty("responses").EnumerateObject().Select(r => r.Name).Should().Contain(["400", "404", "406"]);
+
+        paths.GetProperty("/api/pools/{poolId}/positions/{year}/{month}").GetProperty("get").GetProperty("responses").GetProperty("200")
+            .GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString().Should().EndWith("PositionResource");
+        paths.TryGetProperty("/api/organisations/{organisationId}/pools", out _).Should().BeTrue();
+        paths.TryGetProperty("/api/pools/{poolId}/postings", out _).Should().BeTrue();
+
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        schemas.GetProperty("StatementResource").GetProperty("properties").EnumerateObject().Select(p => p.Name)
+            .Should().Contain(["summary", "rows", "totals", "headings", "asAt"]);
+        schemas.GetProperty("Amount").GetProperty("properties").EnumerateObject().Select(p => p.Name).Should().BeEquivalentTo("pence", "pounds");
+        paths.EnumerateObject().Select(p => p.Name).Should().NotContain(n => !n.StartsWith("/api/", StringComparison.Ordinal), "timers are not part of the public API");
+    }
+}
