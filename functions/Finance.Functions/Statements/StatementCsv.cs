@@ -122,7 +122,9 @@ internal static class StatementLayout
     private const int LeadingTextColumns = 3;
     private const int TrailingTextColumns = 1;
 
-    public static IReadOnlyList<StatementSheetRow> Rows(BudgetStatement statement)
+    /// <param name="itemiseCommitted">List every committed line in the summary (the CSV, as boards see it); the workbook
+    /// shows only the total, since the detail below lists every line with its budget and its heading row stays frozen.</param>
+    public static IReadOnlyList<StatementSheetRow> Rows(BudgetStatement statement, bool itemiseCommitted = true)
     {
         ArgumentNullException.ThrowIfNull(statement);
         // A statement that does not add up must not reach a board's papers looking authoritative.
@@ -144,8 +146,11 @@ internal static class StatementLayout
         rows.Add(Row(StatementRowKind.SectionHeadings, StatementCell.Heading(BudgetSources), StatementCell.Heading("Funder"), StatementCell.Heading("Amount", headsAmounts: true)));
         rows.AddRange(summary.Sources.Select(s => Row(StatementRowKind.Item, StatementCell.Of(s.Name), StatementCell.Of(s.Funder ?? ""), StatementCell.Of(s.Amount))));
         rows.Add(Row(StatementRowKind.SummaryTotal, StatementCell.Of(TotalBudget), StatementCell.Blank, StatementCell.Of(summary.TotalBudget)));
-        rows.Add(Row(StatementRowKind.SectionHeadings, StatementCell.Heading(Committed), StatementCell.Blank, StatementCell.Heading("Amount", headsAmounts: true)));
-        rows.AddRange(summary.Committed.Select(c => Row(StatementRowKind.Item, StatementCell.Of(c.Title), StatementCell.Blank, StatementCell.Of(c.Amount))));
+        if (itemiseCommitted)
+        {
+            rows.Add(Row(StatementRowKind.SectionHeadings, StatementCell.Heading(Committed), StatementCell.Blank, StatementCell.Heading("Amount", headsAmounts: true)));
+            rows.AddRange(summary.Committed.Select(c => Row(StatementRowKind.Item, StatementCell.Of(c.Title), StatementCell.Blank, StatementCell.Of(c.Amount))));
+        }
         rows.Add(Row(StatementRowKind.SummaryTotal, StatementCell.Of(TotalCommitted), StatementCell.Blank, StatementCell.Of(summary.TotalCommitted)));
         rows.Add(Row(StatementRowKind.SummaryTotal, StatementCell.Of(BalanceRemaining), StatementCell.Blank, StatementCell.Of(summary.BalanceRemaining)));
         rows.Add(Row(StatementRowKind.Blank));

@@ -29,11 +29,12 @@ public static partial class StatementWorkbook
     public const string ContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
     /// <summary>
-    /// Frozen rows cannot be scrolled, so a frozen block taller than the window hides the detail entirely. The summary
-    /// lists every committed line, so for a large pool everything above the headings can be hundreds of rows: past this
-    /// many, only the first two columns are frozen. Twenty rows is about half a 1080p window at 100% zoom.
+    /// Frozen rows cannot be scrolled, so a frozen block taller than the window hides the detail entirely. The sheet's
+    /// summary lists the budget sources and the totals (not every committed line, which the detail lists), so the rows
+    /// above the headings grow only with the number of funding streams; past this many (a pool with some fifteen streams)
+    /// only the first two columns are frozen. Twenty-four rows is about two thirds of a 1080p window at 100% zoom.
     /// </summary>
-    internal const int MaxFrozenRows = 20;
+    internal const int MaxFrozenRows = 24;
 
     /// <summary>The detail block's Funding Source and Title columns stay in view when scrolling across the months.</summary>
     private const int FrozenColumns = 2;
@@ -76,7 +77,7 @@ public static partial class StatementWorkbook
     public static byte[] Write(BudgetStatement statement, bool withPence = false)
     {
         ArgumentNullException.ThrowIfNull(statement);
-        var rows = StatementLayout.Rows(statement);
+        var rows = StatementLayout.Rows(statement, itemiseCommitted: false);
         using var stream = new MemoryStream();
         using (var document = SpreadsheetDocument.Create(stream, SpreadsheetDocumentType.Workbook))
         {

@@ -29,7 +29,8 @@ internal sealed class RiversideExample
     /// <summary>Drawn on 10 October 2024 at 12:00 UTC, which is 13:00 in London (BST).</summary>
     public static readonly Instant AsAt = Instant.FromUtc(2024, 10, 10, 12, 0);
 
-    public RiversideExample(string poolName = "Riverside Place")
+    /// <param name="extraSources">Further funding streams, each with an allocation posted, to lengthen the summary's sources.</param>
+    public RiversideExample(string poolName = "Riverside Place", int extraSources = 0)
     {
         Pool = new Pool(
             new PoolId("riverside-place"),
@@ -45,6 +46,8 @@ internal sealed class RiversideExample
                 new FundingStream(PlaceAllocation, FundingStreamKind.PlaceAllocation, "Place-based allocation", FundingNature.Revenue, Icb),
                 new FundingStream(Balance, FundingStreamKind.CarriedForwardBalance, "2023/24 balance carried forward", FundingNature.Revenue),
                 new FundingStream(Leadership, FundingStreamKind.Other, "Leadership funding", FundingNature.Revenue, Hospital),
+                .. Enumerable.Range(1, extraSources).Select(i => new FundingStream(
+                    new FundingStreamId($"extra-{i}"), FundingStreamKind.Other, $"Extra source {i}", FundingNature.Revenue, Icb)),
             ],
             new Section75Agreement(
                 [Icb, Council, Hospital],
