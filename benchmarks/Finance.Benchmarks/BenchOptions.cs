@@ -3,9 +3,20 @@ using Finance.Benchmarks.Harness;
 
 namespace Finance.Benchmarks;
 
-/// <summary>What every scenario is told: how many ledger lines to push through each path.</summary>
-internal sealed record BenchOptions(int Lines, bool Quick)
+/// <summary>
+/// What a scenario is told. Each scenario takes only the options it names (<see cref="IScenario.Options"/>); the others
+/// keep their defaults and are not reported. <c>--quick</c> shortens whichever it takes.
+/// </summary>
+/// <param name="Lines">posting: ledger lines pushed through each path.</param>
+/// <param name="Seconds">statement: how long each load run lasts (after its warm-up).</param>
+/// <param name="Clients">statement: concurrent clients, each sending its next request as soon as the last is answered.</param>
+internal sealed record BenchOptions(int Lines, int Seconds, int Clients, bool Quick)
 {
+    public const string LinesOption = "--lines";
+    public const string SecondsOption = "--seconds";
+    public const string ClientsOption = "--clients";
+    public const string QuickOption = "--quick";
+
     public const int DefaultLines = 10_000;
 
     public const int QuickLines = 1_000;
@@ -16,40 +27,96 @@ internal sealed record BenchOptions(int Lines, bool Quick)
     /// <summary>The most rows one CSV import takes: the posting scenario imports all its lines as one file.</summary>
     public const int MaxLines = Finance.Functions.Imports.ActualsCsv.MaxRows;
 
-    public static string Usage(IEnumerable<IScenario> scenarios) =>
-        "Usage: dotnet run -c Release --project benchmarks/Finance.Benchmarks -- <scenario> [--lines N] [--quick]\n" +
-        "Scenarios:\n" +
-        string.Concat(scenarios.Select(s => $"  {s.Verb,-10} {s.Summary}\n")) +
-        $"Options:\n  --lines N  ledger lines per measured path ({MinLines}-{MaxLines}; default {DefaultLines})\n" +
-        $"  --quick    {QuickLines} lines: a smoke run";
+    public const int DefaultSeconds = 30;
 
-    public static bool TryParse(IReadOnlyList<string> args, out BenchOptions options, out string problem)
+    public const int QuickSeconds = 5;
+
+    /// <summary>Long enough that a run is not over before its clients have all connected.</summary>
+    public const int MinSeconds = 1;
+
+    /// <summary>Ten minutes: a run is a measurement, not a soak test.</summary>
+    public const int MaxSeconds = 600;
+
+    public const int DefaultClients = 32;
+
+    public const int MinClients = 1;
+
+    /// <summary>Far beyond what a 2-core machine can serve; each client is one connection.</summary>
+    public const int MaxClients = 512;
+
+    public static BenchOptions Defaults { get; } = new(DefaultLines, DefaultSeconds, DefaultClients, Quick: false);
+
+    public static string Usage(IEnumerable<IScenario> scenarios) =>
+        "Usage: dotnet run -c Release --project benchmarks/Finance.Benchmarks -- <scenario> [options]\n" +
+        "Scenarios:\n" +
+        string.Concat(scenarios.Select(s => $"  {s.Verb,-10} {s.Summary}\n" + $"  {"",-10} options: {string.Join(' ', s.Options.Append(QuickOption))}\n")) +
+        "Options:\n" +
+        $"  {LinesOption} N    ledger lines per measured path ({MinLines}-{MaxLines}; default {DefaultLines}; {QuickOption}: {QuickLines})\n" +
+        $"  {SecondsOption} N  seconds per load run, after a warm-up ({MinSeconds}-{MaxSeconds}; default {DefaultSeconds}; {QuickOption}: {QuickSeconds})\n" +
+        $"  {ClientsOption} N  concurrent clients ({MinClients}-{MaxClients}; default {DefaultClients})\n" +
+        $"  {QuickOption}      a smoke run";
+
+    /// <summary>Reads the options <paramref name="scenario"/> takes; any other option is a problem.</summary>
+    public static bool TryParse(IScenario scenario, IReadOnlyList<string> args, out BenchOptions options, out string problem)
     {
+        ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(args);
         int? lines = null;
+        int? seconds = null;
+        int? clients = null;
         var quick = false;
-        options = new BenchOptions(DefaultLines, Quick: false);
+        options = Defaults;
         for (var i = 0; i < args.Count; i++)
         {
-            switch (args[i])
+            var name = args[i];
+            if (name == QuickOption)
             {
-                case "--quick":
-                    quick = true;
+                quick = true;
+                continue;
+            }
+            var range = name switch
+            {
+                LinesOption => (Min: MinLines, Max: MaxLines),
+                SecondsOption => (Min: MinSeconds, Max: MaxSeconds),
+                ClientsOption => (Min: MinClients, Max: MaxClients),
+                _ => (Min: 0, Max: -1),
+            };
+            if (range.Max < 0)
+            {
+                problem = $"Unknown option {name}.";
+                return false;
+            }
+            if (!scenario.Options.Contains(name))
+            {
+                problem = $"{scenario.Verb} does not take {name}.";
+                return false;
+            }
+            if (i + 1 >= args.Count
+                || !int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var value)
+                || value < range.Min || value > range.Max)
+            {
+                problem = $"{name} takes a whole number from {range.Min} to {range.Max}.";
+                return false;
+            }
+            i++;
+            switch (name)
+            {
+                case LinesOption:
+                    lines = value;
                     break;
-                case "--lines" when i + 1 < args.Count
-                                    && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var n)
-                                    && n is >= MinLines and <= MaxLines:
-                    lines = n;
-                    i++;
+                case SecondsOption:
+                    seconds = value;
                     break;
-                case "--lines":
-                    problem = $"--lines takes a whole number from {MinLines} to {MaxLines}.";
-                    return false;
                 default:
-                    problem = $"Unknown option {args[i]}.";
-                    return false;
+                    clients = value;
+                    break;
             }
         }
-        options = new BenchOptions(lines ?? (quick ? QuickLines : DefaultLines), quick);
+        options = new BenchOptions(
+            lines ?? (quick ? QuickLines : DefaultLines),
+            seconds ?? (quick ? QuickSeconds : DefaultSeconds),
+            clients ?? DefaultClients,
+            quick);
         problem = "";
         return true;
     }

@@ -1,10 +1,11 @@
 using Finance.Benchmarks;
 using Finance.Benchmarks.Harness;
 using Finance.Benchmarks.Posting;
+using Finance.Benchmarks.Statement;
 
 // One verb per scenario. A scenario measures and reports; it never fails because a target was missed. The exit code is
 // non-zero only when something broke (bad arguments, a process that would not start, an HTTP call answered unexpectedly).
-IReadOnlyList<IScenario> scenarios = [new PostingScenario()];
+IReadOnlyList<IScenario> scenarios = [new PostingScenario(), new StatementScenario()];
 
 if (args.Length == 0 || args[0] is "-h" or "--help" || scenarios.All(s => s.Verb != args[0]))
 {
@@ -13,7 +14,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help" || scenarios.All(s => s.Verb
 }
 
 var scenario = scenarios.Single(s => s.Verb == args[0]);
-if (!BenchOptions.TryParse(args[1..], out var options, out var problem))
+if (!BenchOptions.TryParse(scenario, args[1..], out var options, out var problem))
 {
     Console.Error.WriteLine(problem);
     Console.Error.WriteLine(BenchOptions.Usage(scenarios));
@@ -27,7 +28,7 @@ Console.CancelKeyPress += (_, e) =>
     cancellation.Cancel();
 };
 
-var report = new BenchReport(scenario.Verb, options);
+var report = new BenchReport(scenario, options);
 try
 {
     await scenario.RunAsync(options, report, cancellation.Token);

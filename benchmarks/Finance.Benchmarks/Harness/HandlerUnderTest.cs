@@ -61,11 +61,17 @@ internal sealed class HandlerUnderTest : IAsyncDisposable
         }
     }
 
+    /// <summary>Where the handler listens: http://127.0.0.1:{port}/.</summary>
+    public Uri BaseAddress => App.Client.BaseAddress!;
+
+    /// <summary>A development token for <paramref name="user"/>, for clients the benchmark builds itself (load runs).</summary>
+    public static string TokenFor(string user, IEnumerable<string> organisations, params Role[] roles) =>
+        DevelopmentTokens.Mint(Audience, user, organisations, roles, DateTimeOffset.UtcNow, TokenLifetime);
+
     /// <summary>A client sending a development token for <paramref name="user"/>; disposed with the handler.</summary>
     public ApiClient ClientFor(string user, IEnumerable<string> organisations, params Role[] roles)
     {
-        var token = DevelopmentTokens.Mint(Audience, user, organisations, roles, DateTimeOffset.UtcNow, TokenLifetime);
-        var client = new ApiClient(App.Client.BaseAddress!, token, user);
+        var client = new ApiClient(BaseAddress, TokenFor(user, organisations, roles), user);
         lock (clients)
         {
             clients.Add(client);

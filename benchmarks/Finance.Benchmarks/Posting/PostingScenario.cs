@@ -53,6 +53,8 @@ internal sealed partial class PostingScenario : IScenario
 
     public string Summary => "raw table batches vs POST /postings (1 and 4 clients) vs CSV import; handler peak memory";
 
+    public IReadOnlyList<string> Options { get; } = [BenchOptions.LinesOption];
+
     public async Task RunAsync(BenchOptions options, BenchReport report, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -36,6 +36,12 @@ public static class AccessRules
         [Role.FinanceLead] = Reach.PoolsOfOwnOrganisations,
     });
 
+    /// <summary>Closing and reopening months: the pool's managers only (the month-end timer closes as the system).</summary>
+    public static AccessRule ClosePool { get; } = AccessRule.ForPool(PoolParameter, new Dictionary<Role, Reach>
+    {
+        [Role.PoolManager] = Reach.ManagedPools,
+    });
+
     /// <summary>Setting up an existing pool (its streams, agreement and lines): administrators any pool; a pool manager the
     /// pools they manage.</summary>
     public static AccessRule ManagePoolSetup { get; } = AccessRule.ForPool(PoolParameter, new Dictionary<Role, Reach>

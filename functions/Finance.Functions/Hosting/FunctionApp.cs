@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Finance.Functions.Access;
+using Finance.Functions.Closes;
 using Finance.Functions.Configuration;
 using Finance.Functions.Health;
 using Finance.Functions.Heartbeat;
@@ -58,6 +59,8 @@ public static class FunctionApp
         builder.Services.AddSingleton<PostingService>();
         builder.Services.AddSingleton<ImportRunner>();
         builder.Services.AddSingleton<LedgerViews>();
+        builder.Services.AddSingleton<CloseChain>();
+        builder.Services.AddSingleton<CloseService>();
         builder.Services.AddSingleton<ImportWorker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ImportWorker>());
         builder.Services.AddTokenValidation();
@@ -91,6 +94,8 @@ public static class FunctionApp
         app.MapPostingsApi();
         app.MapImportsApi();
         app.MapStatementsApi();
+        app.MapClosesApi();
+        app.MapMonthEnd();
         app.MapMembershipsApi();
         app.MapHeartbeat();
         // The API described by its own endpoints (routes, parameters, bodies, response types), for any caller with a token.

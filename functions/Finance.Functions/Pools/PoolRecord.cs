@@ -26,6 +26,9 @@ public sealed record PoolRecord(
     /// agreement and lines); the ledger refuses a posting checked against an older one.</summary>
     public long SetupVersion { get; init; }
 
+    /// <summary>Whether the month-end timer closes the pool's months itself when reconciliation finds nothing blocking.</summary>
+    public bool AutoClose { get; init; }
+
     /// <summary>The pool's funding streams as stored (JSON, see <c>Setup.SetupDocuments</c>); null before any.</summary>
     public string? StreamsJson { get; init; }
 
@@ -47,6 +50,7 @@ public sealed record PoolRecord(
         ["CreatedAt"] = CreatedAt.ToDateTimeOffset(),
         ["UpdatedAt"] = UpdatedAt.ToDateTimeOffset(),
         ["SetupVersion"] = SetupVersion,
+        ["AutoClose"] = AutoClose,
         ["Streams"] = StreamsJson,
         ["Agreement"] = AgreementJson,
     };
@@ -63,6 +67,7 @@ public sealed record PoolRecord(
         entity.ETag)
     {
         SetupVersion = entity.GetInt64("SetupVersion") ?? 0,
+        AutoClose = entity.GetBoolean("AutoClose") ?? false,
         StreamsJson = entity.GetString("Streams"),
         AgreementJson = entity.GetString("Agreement"),
     };

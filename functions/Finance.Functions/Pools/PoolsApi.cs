@@ -23,12 +23,14 @@ public static class PoolsApi
     /// <param name="HostOrganisation">Organisation id of the host partner.</param>
     /// <param name="PartnerOrganisations">Organisation ids of the other partners; left out, a replace keeps the current ones.</param>
     /// <param name="PoolManagers">Principal ids of the managers; left out, a replace keeps the current ones.</param>
+    /// <param name="AutoClose">Whether the month-end timer closes months itself when nothing blocks; left out, a replace keeps the current setting.</param>
     public sealed record PoolBody(
-        string? Name, string? HostOrganisation, string? FinancialYear, IReadOnlyList<string?>? PartnerOrganisations = null, IReadOnlyList<string?>? PoolManagers = null);
+        string? Name, string? HostOrganisation, string? FinancialYear, IReadOnlyList<string?>? PartnerOrganisations = null, IReadOnlyList<string?>? PoolManagers = null,
+        bool? AutoClose = null);
 
     public sealed record PoolResource(
         string PoolId, string Name, string HostOrganisation, string FinancialYear, IReadOnlyList<string> PartnerOrganisations,
-        IReadOnlyList<string> PoolManagers, Instant CreatedAt, Instant UpdatedAt);
+        IReadOnlyList<string> PoolManagers, bool AutoClose, Instant CreatedAt, Instant UpdatedAt);
 
     internal static async Task<IResult> PutPool(
         string poolId, Caller caller, PoolInScope scope, HttpRequest request, LedgerStorage storage, IClock clock, JsonSerializerOptions json,
@@ -78,6 +80,7 @@ public static class PoolsApi
             // The streams, agreement and lines are set up by their own functions and kept as they are; any change to
             // the pool is a new set-up version, so postings checked against the old one are refused.
             SetupVersion = (existing?.SetupVersion ?? 0) + 1,
+            AutoClose = body.AutoClose ?? existing?.AutoClose ?? false,
             StreamsJson = existing?.StreamsJson,
             AgreementJson = existing?.AgreementJson,
         };
@@ -125,7 +128,7 @@ public static class PoolsApi
     public static string NotFoundDetail(string poolId) => $"There is no pool '{poolId}'.";
 
     private static PoolResource ToResource(PoolRecord pool) => new(
-        pool.PoolId, pool.Name, pool.HostOrganisation, pool.FinancialYear, pool.PartnerOrganisations, pool.PoolManagers, pool.CreatedAt, pool.UpdatedAt);
+        pool.PoolId, pool.Name, pool.HostOrganisation, pool.FinancialYear, pool.PartnerOrganisations, pool.PoolManagers, pool.AutoClose, pool.CreatedAt, pool.UpdatedAt);
 
     /// <summary>Compares an If-Match value with the stored version, ignoring the weak marker clients may drop.</summary>
     internal static bool SameVersion(string ifMatch, ETag stored) =>

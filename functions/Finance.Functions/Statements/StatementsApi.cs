@@ -51,7 +51,8 @@ public static class StatementsApi
     }
 
     internal static async Task<IResult> GetStatement(
-        string year, string month, PoolInScope scope, HttpContext context, LedgerViews views, IClock clock, JsonSerializerOptions json, CancellationToken cancellationToken)
+        string year, string month, PoolInScope scope, HttpContext context, LedgerViews views, Closes.CloseService closes, IClock clock, JsonSerializerOptions json,
+        CancellationToken cancellationToken)
     {
         if (scope.Pool is null)
         {
@@ -76,6 +77,10 @@ public static class StatementsApi
         if (view is null)
         {
             return LedgerResults.RetryLater(context);
+        }
+        if (view.MonthClosed && asAt is null && await closes.FrozenAsync(scope.PoolId, financialMonth!, cancellationToken) is { } frozen)
+        {
+            return await ServeFrozenAsync(frozen, format, withPence, context, closes, json, cancellationToken);
         }
         var etag = $"W/\"{view.Version}-{format}-{(withPence ? "p" : "w")}\"";
         context.Response.Headers.ETag = etag;
@@ -186,6 +191,66 @@ public static class StatementsApi
                 A(mine?.Agreed ?? default), A(mine?.ShareOfOverspend ?? default), A(mine?.ShareOfUnderspendReturned ?? default)));
         }
         return TypedResults.Json(new OrganisationPoolsResource(organisationId, rows), json);
+    }
+
+    /// <summary>
+    /// A closed month's statement from its frozen record (the board's record, written once at the close): JSON from the
+    /// frozen statement, CSV as frozen, the workbook recomputed from the same entries (up to the lock, as at the close).
+    /// The ETag is the frozen record's SHA-256, so it never changes while the month stays closed.
+    /// </summary>
+    private static async Task<IResult> ServeFrozenAsync(
+        Closes.StoredLink frozen, Format format, bool withPence, HttpContext context, Closes.CloseService closes, JsonSerializerOptions json, CancellationToken cancellationToken)
+    {
+        var etag = $"\"{frozen.Sha256[..32]}-{format}-{(withPence ? "p" : "w")}\"";
+        context.Response.Headers.ETag = etag;
+        context.Response.Headers.Vary = "Accept";
+        context.Response.Headers["X-Frozen-Statement"] = frozen.BlobName;
+        if (context.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == etag || t.Trim() == "*")))
+        {
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+        var link = frozen.Link;
+        var fileName = $"{link.PoolId}-{link.FinancialYear.Replace('/', '-')}-m{link.Month:00}-closed";
+        switch (format)
+        {
+            case Format.Csv:
+                context.Response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}.csv\"";
+                return TypedResults.Bytes(await closes.FrozenCsvAsync(frozen, cancellationToken), $"{CsvType}; charset=utf-8");
+            case Format.Xlsx:
+                if (await closes.FrozenStatementAsync(frozen, cancellationToken) is not { } statement)
+                {
+                    return Problems.NotFound("The closed month's statement cannot be recomputed for a workbook.");
+                }
+                context.Response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}.xlsx\"";
+                return TypedResults.Bytes(StatementWorkbook.Write(statement, withPence), StatementWorkbook.ContentType);
+            default:
+                return TypedResults.Json(Reformat(link.Statement!, withPence), json);
+        }
+    }
+
+    /// <summary>The frozen statement (kept in pence and pounds-and-pence) with its pounds as asked.</summary>
+    private static StatementResource Reformat(StatementResource s, bool withPence)
+    {
+        Amount A(Amount a) => Amount.Of(new Finance.Domain.Money.Pence(a.Pence), withPence);
+        return s with
+        {
+            Summary = s.Summary with
+            {
+                Sources = s.Summary.Sources.Select(x => x with { Amount = A(x.Amount) }).ToList(),
+                TotalBudget = A(s.Summary.TotalBudget),
+                Committed = s.Summary.Committed.Select(x => x with { Amount = A(x.Amount) }).ToList(),
+                TotalCommitted = A(s.Summary.TotalCommitted),
+                BalanceRemaining = A(s.Summary.BalanceRemaining),
+            },
+            Rows = s.Rows.Select(r => r with
+            {
+                AnnualBudget = A(r.AnnualBudget), PriorYearInvoices = A(r.PriorYearInvoices), Months = r.Months.Select(A).ToList(), YtdActuals = A(r.YtdActuals),
+                YtdAccruals = A(r.YtdAccruals), YtdTotal = A(r.YtdTotal), YtdForecast = A(r.YtdForecast), Variance = A(r.Variance), ForecastOutturn = A(r.ForecastOutturn),
+            }).ToList(),
+            Totals = new TotalsResource(
+                A(s.Totals.AnnualBudget), A(s.Totals.PriorYearInvoices), s.Totals.Months.Select(A).ToList(), A(s.Totals.YtdActuals), A(s.Totals.YtdAccruals),
+                A(s.Totals.YtdTotal), A(s.Totals.YtdForecast), A(s.Totals.Variance), A(s.Totals.ForecastOutturn)),
+        };
     }
 
     /// <summary>The month a summary shows when none is asked for: this month in the current year, else the year's last (or first).</summary>

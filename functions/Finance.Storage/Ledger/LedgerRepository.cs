@@ -337,6 +337,21 @@ public sealed class LedgerRepository
     }
 
     /// <summary>
+    /// Opens a closed month again (the pool manager's reopening, with a reason recorded by the caller), with If-Match on
+    /// the head like a close. Reopening an open month changes nothing.
+    /// </summary>
+    public Task<LedgerHead> ReopenMonthAsync(LedgerPartition partition, FinancialMonth month, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(partition);
+        ArgumentNullException.ThrowIfNull(month);
+        if (month.Year != partition.Year)
+        {
+            throw new ArgumentException($"{month} is not in {partition.Year}, the year of {partition}.", nameof(month));
+        }
+        return UpdateHeadAsync(partition, head => head.IsClosed(month) ? head with { ClosedMonths = [.. head.ClosedMonths.Where(m => m != month)] } : null, cancellationToken);
+    }
+
+    /// <summary>
     /// Records that the pool set-up is now at <paramref name="version"/>: from then on a posting checked against an older
     /// set-up is refused with <see cref="StaleSetupException"/>. A lower or equal version changes nothing.
     /// </summary>

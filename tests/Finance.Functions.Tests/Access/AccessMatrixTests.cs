@@ -102,6 +102,8 @@ public sealed class AccessMatrixFixture : IAsyncLifetime
         using var import = await App.PostAsync($"api/pools/{PoolId}/imports", TestApp.Token($"lead-{suffix}", [HostOrganisation], Role.FinanceLead), Csv(HostLine));
         import.StatusCode.Should().Be(HttpStatusCode.Accepted, await import.Content.ReadAsStringAsync());
         ReadImport = (await import.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("importId").GetString()!;
+        using var monthEnd = await App.PostAsync($"api/pools/{PoolId}/month-end?month=6", ManagerToken, null);
+        monthEnd.StatusCode.Should().Be(HttpStatusCode.OK, "so that there is a latest month-end run to read");
         (await App.SendAsync(HttpMethod.Put, $"api/directory/principals/{ReadTarget}", admin,
             JsonContent.Create(new { organisations = new[] { OtherOrganisation }, roles = Array.Empty<string>() }))).StatusCode.Should().Be(HttpStatusCode.OK);
         (await App.Client.PostAsync("Heartbeat", new StringContent("""{"Data":{"timer":{"IsPastDue":false}},"Metadata":{}}""", Encoding.UTF8, "application/json")))
@@ -124,13 +126,21 @@ public sealed class AccessMatrixFixture : IAsyncLifetime
     {
         if (role == Role.PoolManager)
         {
-            using var response = await App.PostAsync($"api/pools/{PoolId}/entries", ManagerToken, JsonContent.Create(new { kind = "commitment", line = HostLine, month = 1, amount = "1" }));
+            using var response = await App.PostAsync($"api/pools/{PoolId}/entries", ManagerToken, JsonContent.Create(new { kind = "commitment", line = HostLine, month = 7, amount = "1" }));
             response.StatusCode.Should().Be(HttpStatusCode.Created);
             return (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("entries")[0].GetProperty("id").GetString()!;
         }
         var line = LineFor(relation);
         var organisation = line == PartnerLine ? PartnerOrganisation : HostOrganisation;
         return await PostActualAsync(TestApp.Token($"lead-{suffix}", [organisation], Role.FinanceLead), line);
+    }
+
+    /// <summary>Closes month 1 (if open) as the pool's manager; answers "1".</summary>
+    public async Task<string> CloseMonthOneAsync()
+    {
+        using var response = await App.PostAsync($"api/pools/{PoolId}/closes/2024-25/1", ManagerToken, JsonContent.Create(new { overrideReason = "Matrix set-up" }));
+        ((int)response.StatusCode).Should().BeInRange(200, 201, await response.Content.ReadAsStringAsync());
+        return "1";
     }
 
     /// <summary>The first organisation of the caller standing in this relation.</summary>
@@ -181,11 +191,14 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
         ["PostPosting"] = (_, role, relation) => JsonContent.Create(new { entries = new[] { SampleEntry(role, relation), SampleEntry(role, relation) } }),
         ["ReverseEntry"] = (_, _, _) => JsonContent.Create(new { reason = "Matrix reversal" }),
         ["PostImport"] = (f, _, relation) => f.Csv(AccessMatrixFixture.LineFor(relation)),
+        ["CloseMonth"] = (_, _, _) => JsonContent.Create(new { overrideReason = "Matrix pool: no contributions booked" }),
+        ["ReopenMonth"] = (_, _, _) => JsonContent.Create(new { reason = "Matrix reopening" }),
+        ["RunMonthEnd"] = (_, _, _) => null,
     };
 
     /// <summary>An entry the caller may post when their role reaches the pool: a commitment for a pool manager, an actual on their own line otherwise.</summary>
     private static object SampleEntry(Role? role, Relation relation) => role == Role.PoolManager
-        ? new { kind = "commitment", line = AccessMatrixFixture.HostLine, month = 1, amount = "10.00" }
+        ? new { kind = "commitment", line = AccessMatrixFixture.HostLine, month = 7, amount = "10.00" }
         : new { kind = "actual", line = AccessMatrixFixture.LineFor(relation), month = 3, amount = "1.00" };
 
     public static TheoryData<string, string, Relation> Cases()
@@ -226,6 +239,10 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
         var poolId = relation == Relation.NoSuchPool ? $"new-{Guid.NewGuid():N}"[..20] : fixture.PoolId;
         var expected = Expect(rule!, role, relation, writes);
         var path = await PathAsync(functionName, endpoint.RoutePattern, poolId, writes, role, relation, expected == Outcome.Allowed);
+        if (functionName == "RunMonthEnd")
+        {
+            path += "?month=6"; // month end of a named month: the matrix pool's year is not the one due today
+        }
         var headers = method == "POST" ? new Dictionary<string, string> { ["Idempotency-Key"] = Guid.NewGuid().ToString("N") } : null;
         using var response = await fixture.App.SendAsync(new HttpMethod(method), path, fixture.TokenFor(role, relation), body, headers);
 
@@ -308,6 +325,10 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
                 "organisationId" => writes ? fixture.WriteOrganisation : fixture.ReadOrganisation,
                 "importId" => fixture.ReadImport,
                 "year" => "2024-25",
+                // Only month 1 is ever closed or reopened here (its postings are made before any case runs); a reopening
+                // that is allowed needs the month closed first.
+                "month" when functionName is "CloseMonth" => "1",
+                "month" when functionName is "ReopenMonth" => allowed ? await fixture.CloseMonthOneAsync() : "1",
                 "month" => "6",
                 "streamId" => AccessMatrixFixture.Stream,
                 "lineId" => AccessMatrixFixture.HostLine,

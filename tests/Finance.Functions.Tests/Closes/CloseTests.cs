@@ -1,0 +1,196 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Finance.Domain.Calendar;
+using Finance.Functions.Access;
+using Finance.Functions.Configuration;
+using Finance.Functions.Tests.Access;
+using Finance.Functions.Tests.Postings;
+using Finance.Functions.Tests.Statements;
+using FluentAssertions;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit;
+
+namespace Finance.Functions.Tests.Closes;
+
+/// <summary>Month-end close through the API: the lock, the frozen hash-chained statements, reopening and verification.</summary>
+public sealed class CloseTests(PostingAppFixture fixture) : IClassFixture<PostingAppFixture>
+{
+    private TestApp App => fixture.App;
+
+    private async Task<(HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response)> Send(HttpMethod method, string path, string token, object? body = null, Dictionary<string, string>? headers = null)
+    {
+        var all = new Dictionary<string, string>(headers ?? []);
+        if (method == HttpMethod.Post)
+        {
+            all["Idempotency-Key"] = Guid.NewGuid().ToString("N");
+        }
+        var response = await App.SendAsync(method, path, token, body is null ? null : JsonContent.Create(body), all);
+        var text = await response.Content.ReadAsStringAsync();
+        var isJson = response.Content.Headers.ContentType?.MediaType?.EndsWith("json", StringComparison.Ordinal) == true;
+        return (response.StatusCode, text.Length == 0 || !isJson ? default : JsonDocument.Parse(text).RootElement.Clone(), response);
+    }
+
+    private Task<(HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response)> Close(RiversideThroughApi r, int month, object? body = null) =>
+        Send(HttpMethod.Post, $"{r.Path}/closes/2024-25/{month}", r.Manager, body ?? new { overrideReason = "Test pool: contributions are not booked" });
+
+    [Fact]
+    public async Task Closed_months_lock_and_their_frozen_statements_form_a_chain_that_verifies()
+    {
+        var r = await RiversideThroughApi.CreateAsync(App);
+        var (_, before, _) = await Send(HttpMethod.Get, $"{r.Path}/statements/2024-25/6", r.Auditor);
+        for (var month = 1; month <= 6; month++)
+        {
+            var (status, link, _) = await Close(r, month);
+            status.Should().Be(HttpStatusCode.Created, link.ToString());
+            link.GetProperty("seq").GetInt32().Should().Be(month);
+            link.GetProperty("by").GetString().Should().Be($"manager-{r.Suffix}");
+        }
+
+        var (posted, problem, _) = await Send(HttpMethod.Post, $"{r.Path}/entries", RiversideThroughApi.Lead(r.Council), new { kind = "actual", line = "programme-manager", month = 6, amount = "1" });
+        posted.Should().Be(HttpStatusCode.Conflict);
+        problem.GetProperty("month").GetString().Should().Be("2024/25 M6");
+
+        var (_, chain, _) = await Send(HttpMethod.Get, $"{r.Path}/closes/2024-25", r.PartnerViewer);
+        var links = chain.GetProperty("links").EnumerateArray().ToList();
+        links.Should().HaveCount(6);
+        links[0].GetProperty("previousSha256").ValueKind.Should().Be(JsonValueKind.Null);
+        for (var i = 1; i < links.Count; i++)
+        {
+            links[i].GetProperty("previousSha256").GetString().Should().Be(links[i - 1].GetProperty("sha256").GetString(), "each frozen statement carries the previous one's SHA-256");
+        }
+        links[5].GetProperty("accrualsReversedPence").GetInt64().Should().Be(1_900_000, "£19,000 of accruals outstanding at month 6 reverse into month 7");
+
+        var (status6, frozen, response) = await Send(HttpMethod.Get, $"{r.Path}/statements/2024-25/6", r.PartnerViewer);
+        status6.Should().Be(HttpStatusCode.OK);
+        response.Headers.GetValues("X-Frozen-Statement").Single().Should().EndWith("0006-close-m06.json");
+        frozen.GetProperty("monthClosed").GetBoolean().Should().BeTrue();
+        frozen.GetProperty("totals").ToString().Should().Be(before.GetProperty("totals").ToString(), "the frozen statement is the one the month closed on");
+        var etag = response.Headers.ETag!.ToString();
+        etag.Should().NotStartWith("W/", "a frozen statement never changes, so its ETag is strong");
+        var (notModified, _, _) = await Send(HttpMethod.Get, $"{r.Path}/statements/2024-25/6", r.PartnerViewer, headers: new() { ["If-None-Match"] = etag });
+        notModified.Should().Be(HttpStatusCode.NotModified);
+        var (_, _, csv) = await Send(HttpMethod.Get, $"{r.Path}/statements/2024-25/6?format=csv", r.PartnerViewer);
+        csv.Content.Headers.ContentType!.MediaType.Should().Be("text/csv");
+
+        var (_, verification, _) = await Send(HttpMethod.Get, $"{r.Path}/closes/2024-25/verify", r.Auditor);
+        verification.GetProperty("holds").GetBoolean().Should().BeTrue(verification.ToString());
+        verification.GetProperty("closesRecomputed").GetInt32().Should().Be(6);
+    }
+
+    [Fact]
+    public async Task Closing_twice_is_harmless_and_bad_closes_are_refused_changing_nothing()
+    {
+        var r = await RiversideThroughApi.CreateAsync(App);
+        (await Close(r, 1)).Status.Should().Be(HttpStatusCode.Created);
+        var (again, link, _) = await Close(r, 1);
+        again.Should().Be(HttpStatusCode.OK);
+        link.GetProperty("seq").GetInt32().Should().Be(1);
+
+        (await Close(r, 3)).Status.Should().Be(HttpStatusCode.Conflict, "month 2 is still open");
+        (await Send(HttpMethod.Post, $"{r.Path}/closes/2024-25/2", RiversideThroughApi.Lead(r.Council), new { })).Status.Should().Be(HttpStatusCode.Forbidden);
+        var otherManager = TestApp.Token("someone-else", [$"elsewhere-{r.Suffix}"], Role.PoolManager);
+        (await Send(HttpMethod.Post, $"{r.Path}/closes/2024-25/2", otherManager, new { })).Status.Should().Be(HttpStatusCode.NotFound);
+        (await Send(HttpMethod.Post, $"{r.Path}/closes/2023-24/2", r.Manager, new { })).Status.Should().Be(HttpStatusCode.NotFound);
+        (await Send(HttpMethod.Post, $"{r.Path}/closes/2024-25/13", r.Manager, new { })).Status.Should().Be(HttpStatusCode.BadRequest);
+        using (var noKey = await App.SendAsync(HttpMethod.Post, $"{r.Path}/closes/2024-25/2", r.Manager, JsonContent.Create(new { })))
+        {
+            noKey.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        }
+
+        var (_, chain, _) = await Send(HttpMethod.Get, $"{r.Path}/closes/2024-25", r.Auditor);
+        chain.GetProperty("links").GetArrayLength().Should().Be(1, "no refused close wrote anything");
+    }
+
+    [Fact]
+    public async Task A_month_not_yet_ended_cannot_be_closed()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..10];
+        var manager = TestApp.Token($"m-{suffix}", [$"c-{suffix}"], Role.PoolManager);
+        var today = LondonTime.Today(NodaTime.SystemClock.Instance);
+        var year = FinancialYear.Containing(today);
+        var month = FinancialMonth.Containing(today);
+        using (var put = await App.SendAsync(HttpMethod.Put, $"api/pools/now-{suffix}", manager,
+            JsonContent.Create(new { name = "Now", hostOrganisation = $"c-{suffix}", financialYear = year.ToString() })))
+        {
+            put.StatusCode.Should().Be(HttpStatusCode.Created);
+        }
+        var path = $"api/pools/now-{suffix}/closes/{year.StartYear}-{year.EndYear % 100:00}/{month.Number}";
+        var (status, problem, _) = await Send(HttpMethod.Post, path, manager, new { });
+        status.Should().Be(HttpStatusCode.Conflict);
+        problem.GetProperty("title").GetString().Should().Be("The month has not ended.");
+    }
+
+    [Fact]
+    public async Task Blocking_findings_refuse_a_close_unless_overridden_with_a_reason()
+    {
+        var r = await RiversideThroughApi.CreateAsync(App);
+        var (_, findings, _) = await Send(HttpMethod.Get, $"{r.Path}/findings/2024-25/1", r.Auditor);
+        findings.GetProperty("blocking").GetBoolean().Should().BeTrue(findings.ToString());
+        var (refused, problem, _) = await Send(HttpMethod.Post, $"{r.Path}/closes/2024-25/1", r.Manager, new { });
+        refused.Should().Be(HttpStatusCode.Conflict);
+        problem.GetProperty("findings").EnumerateArray().Should().Contain(f => f.GetProperty("severity").GetString() == "blocking");
+
+        var (closed, link, _) = await Close(r, 1, new { overrideReason = "Contributions are booked in the council's ledger this year" });
+        closed.Should().Be(HttpStatusCode.Created);
+        link.GetProperty("overrideReason").GetString().Should().Be("Contributions are booked in the council's ledger this year");
+        link.GetProperty("findings").GetArrayLength().Should().BeGreaterThan(0, "the findings overridden are recorded with the close");
+    }
+
+    [Fact]
+    public async Task Reopening_needs_a_reason_keeps_the_frozen_statement_and_extends_the_chain()
+    {
+        var r = await RiversideThroughApi.CreateAsync(App);
+        for (var month = 1; month <= 3; month++)
+        {
+            (await Close(r, month)).Status.Should().Be(HttpStatusCode.Created);
+        }
+        (await Send(HttpMethod.Post, $"{r.Path}/closes/2024-25/3/reopen", r.Manager, new { })).Status.Should().Be(HttpStatusCode.BadRequest);
+        (await Send(HttpMethod.Post, $"{r.Path}/closes/2024-25/2/reopen", r.Manager, new { reason = "x" })).Status.Should().Be(HttpStatusCode.Conflict, "month 3 is closed");
+        (await Send(HttpMethod.Post, $"{r.Path}/closes/2024-25/3/reopen", RiversideThroughApi.Lead(r.Council), new { reason = "x" })).Status.Should().Be(HttpStatusCode.Forbidden);
+        var (reopened, link, _) = await Send(HttpMethod.Post, $"{r.Path}/closes/2024-25/3/reopen", r.Manager, new { reason = "Invoice for June missed" });
+        reopened.Should().Be(HttpStatusCode.Created);
+        link.GetProperty("kind").GetString().Should().Be("reopen");
+        link.GetProperty("reason").GetString().Should().Be("Invoice for June missed");
+
+        await r.PostAsync(RiversideThroughApi.Lead(r.Council), new { kind = "actual", line = "programme-manager", month = 3, amount = "250" });
+        (await Close(r, 3)).Status.Should().Be(HttpStatusCode.Created);
+
+        var (_, chain, _) = await Send(HttpMethod.Get, $"{r.Path}/closes/2024-25", r.Auditor);
+        var links = chain.GetProperty("links").EnumerateArray().ToList();
+        links.Select(l => l.GetProperty("kind").GetString()).Should().Equal("close", "close", "close", "reopen", "close");
+        var (_, statement, _) = await Send(HttpMethod.Get, $"{r.Path}/statements/2024-25/3", r.Auditor);
+        statement.GetProperty("rows").EnumerateArray().Single(x => x.GetProperty("line").GetString() == "programme-manager")
+            .GetProperty("months")[2].GetProperty("pence").GetInt64().Should().Be(425_000, "the re-close froze the corrected month");
+
+        var storage = App.App.Services.GetRequiredService<LedgerStorage>();
+        var first = await storage.Container(StorageNames.StatementsContainer).GetBlobClient(links[2].GetProperty("blob").GetString()!).ExistsAsync();
+        first.Value.Should().BeTrue("the earlier frozen statement is kept, never overwritten");
+        var (_, verification, _) = await Send(HttpMethod.Get, $"{r.Path}/closes/2024-25/verify", r.Auditor);
+        verification.GetProperty("holds").GetBoolean().Should().BeTrue(verification.ToString());
+        verification.GetProperty("links").GetInt32().Should().Be(5);
+    }
+
+    [Fact]
+    public async Task Verification_reports_a_frozen_statement_altered_in_storage()
+    {
+        var r = await RiversideThroughApi.CreateAsync(App);
+        (await Close(r, 1)).Status.Should().Be(HttpStatusCode.Created);
+        (await Close(r, 2)).Status.Should().Be(HttpStatusCode.Created);
+        var (_, chain, _) = await Send(HttpMethod.Get, $"{r.Path}/closes/2024-25", r.Auditor);
+        var name = chain.GetProperty("links")[0].GetProperty("blob").GetString()!;
+
+        // Someone with storage access edits the first frozen statement (here: the storage account's own key, as Azurite has).
+        var blob = App.App.Services.GetRequiredService<LedgerStorage>().Container(StorageNames.StatementsContainer).GetBlobClient(name);
+        var text = (await blob.DownloadContentAsync()).Value.Content.ToString();
+        var altered = text.Replace("\"pence\":4800000", "\"pence\":4700000", StringComparison.Ordinal);
+        altered.Should().NotBe(text);
+        await blob.UploadAsync(BinaryData.FromString(altered), new Finance.Storage.Blobs.BlobUploadOptions { ContentType = "application/json" });
+
+        var (_, verification, _) = await Send(HttpMethod.Get, $"{r.Path}/closes/2024-25/verify", r.Auditor);
+        verification.GetProperty("holds").GetBoolean().Should().BeFalse();
+        var problems = verification.GetProperty("problems").EnumerateArray().Select(p => p.GetString()).ToList();
+        problems.Should().Contain(p => p!.Contains("chain is broken", StringComparison.Ordinal), "the second link's previous hash no longer matches");
+        problems.Should().Contain(p => p!.Contains("programme-manager annual budget", StringComparison.Ordinal), "the altered amount differs from the journal");
+    }
+}
