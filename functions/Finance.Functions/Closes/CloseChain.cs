@@ -45,7 +45,17 @@ public sealed record CloseLink(
     string? CsvBlob,
     string? CsvSha256,
     long AccrualsReversedPence,
-    IReadOnlyList<FindingRecord> Findings);
+    IReadOnlyList<FindingRecord> Findings,
+    YearEndRecord? YearEnd = null);
+
+/// <summary>One partner's year-end settlement: positive net means the partner pays the pool.</summary>
+public sealed record SettlementRecord(string Partner, string Name, long OverspendPayablePence, long UnderspendReturnedPence, long NetPence);
+
+/// <summary>The year-end close recorded with month 12's close: outturn, settlement and what was carried into next year.</summary>
+/// <param name="UnaccountedPence">Budget − outturn − (carried forward + returned − paid by partners): always zero.</param>
+public sealed record YearEndRecord(
+    long TotalBudgetPence, long TotalOutturnPence, long CarriedForwardPence, long ReturnedToPartnersPence, long PaidByPartnersPence, long UnaccountedPence,
+    IReadOnlyList<SettlementRecord> Settlement, IReadOnlyList<string> CarryForwardEntryIds, string NextYearPartition);
 
 /// <summary>A link as stored: its blob name, bytes and their SHA-256.</summary>
 public sealed record StoredLink(string BlobName, CloseLink Link, byte[] Bytes, string Sha256);

@@ -1,7 +1,9 @@
 using Azure;
 using Finance.Domain.Calendar;
 using Finance.Domain.Reconciliation;
+using Finance.Domain.Ledger;
 using Finance.Domain.Statements;
+using Finance.Domain.YearEnd;
 using Finance.Functions.Configuration;
 using Finance.Functions.Pools;
 using Finance.Functions.Setup;
@@ -21,6 +23,7 @@ public enum CloseOutcomeKind
     LaterClosed,
     NotClosed,
     Blocked,
+    YearEndImpossible,
 }
 
 /// <param name="Link">The link written (or the existing one for a month already closed).</param>
@@ -102,6 +105,10 @@ public sealed class CloseService(
                     return new CloseOutcome(CloseOutcomeKind.Blocked, null, findings,
                         $"{report.Findings.Count(f => f.Severity == Severity.Blocking)} blocking finding(s) stand; fix them, or close with an override reason.");
                 }
+                if (month.Number == 12 && YearEndProblem(setup.Ledger, entries, by) is { } impossible)
+                {
+                    return new CloseOutcome(CloseOutcomeKind.YearEndImpossible, null, findings, impossible);
+                }
                 head = await ledger.CloseMonthAsync(partition, month, cancellationToken);
                 entries = await ledger.ReadAllEntriesAsync(partition, cancellationToken: cancellationToken);
             }
@@ -110,12 +117,13 @@ public sealed class CloseService(
             var at = Instant.FromUnixTimeTicks(Instant.Max(clock.GetCurrentInstant(), frozen.Count == 0 ? Instant.MinValue : frozen.Max(e => e.PostedAt)).ToUnixTimeTicks());
             var statement = BudgetStatement.Compute(setup.Ledger.Pool, setup.Ledger.Lines, frozen, month, at);
             var accruals = statement.Totals.YtdAccruals;
+            var yearEnd = month.Number == 12 ? await YearEndAsync(setup, frozen, at, by, cancellationToken) : null;
             try
             {
                 var link = await chain.AppendAsync(
                     (seq, previous) => new CloseLink(
                         seq, nameof(CloseEventKind.Close), pool.PoolId, month.Year.ToString(), month.Number, at, by, null, overrideReason, head.Seq,
-                        pool.SetupVersion, previous, StatementResource.From(statement, monthClosed: true, withPence: true), null, null, accruals.Value, findings),
+                        pool.SetupVersion, previous, StatementResource.From(statement, monthClosed: true, withPence: true), null, null, accruals.Value, findings, yearEnd),
                     _ => StatementCsv.Write(statement, withPence: true),
                     cancellationToken);
                 return new CloseOutcome(CloseOutcomeKind.Closed, link, findings, $"{month} closed.");
@@ -125,6 +133,50 @@ public sealed class CloseService(
                 // Another close or reopening of this pool moved the chain: read again and decide again.
             }
         }
+    }
+
+    /// <summary>Why the year cannot be closed as it stands (no carried-forward stream for an underspend the agreement keeps), or null.</summary>
+    private static string? YearEndProblem(LedgerSetup setup, IReadOnlyList<StoredEntry> entries, string by)
+    {
+        try
+        {
+            YearEndClose.Compute(setup.Pool, setup.Lines, entries.Select(e => e.Entry).ToList(), Instant.MaxValue, by);
+            return null;
+        }
+        catch (InvalidOperationException e)
+        {
+            return e.Message;
+        }
+    }
+
+    /// <summary>
+    /// Closing month 12 closes the year: settles it on its outturn under the agreement and posts the carry-forward entries
+    /// into next year's ledger (the same pool, a year on), once: under a fixed idempotency key, with the ids the domain
+    /// gives them, so a repeated close posts nothing twice.
+    /// </summary>
+    private async Task<YearEndRecord> YearEndAsync(
+        (StoredSetup Stored, LedgerSetup Ledger) setup, IReadOnlyList<JournalEntry> frozen, Instant at, string by, CancellationToken cancellationToken)
+    {
+        var result = YearEndClose.Compute(setup.Ledger.Pool, setup.Ledger.Lines, frozen, at, by);
+        var nextRecord = setup.Stored.Pool with { FinancialYear = result.Year.Next.ToString() };
+        var nextPool = StoredSetup.ToDomainPool(
+            nextRecord, SetupJson.Streams(nextRecord), SetupJson.Agreement(nextRecord),
+            setup.Ledger.Pool.Organisations.ToDictionary(o => o.Id.Value, StringComparer.Ordinal), setup.Stored.OrganisationIds);
+        var nextSetup = new LedgerSetup(nextPool, setup.Stored.Lines.Select(l => StoredSetup.ToDomainLine(nextPool, l)).ToList(), setup.Ledger.Version);
+        if (result.CarryForwardEntries.Count > 0)
+        {
+            foreach (var run in PostingSize.Split(result.CarryForwardEntries, withIdempotency: true).Select((entries, i) => (entries, i)))
+            {
+                var key = $"year-end-{result.Year.StartYear}-{run.i}";
+                await ledger.PostAsync(nextSetup, run.entries, new IdempotencyRequest(key, MonthEnd.SystemPrincipal, key,
+                    receipt => new StoredResponse(StatusCodes.Status201Created, $"{{\"posting\":{receipt.Posting}}}")), cancellationToken);
+            }
+        }
+        return new YearEndRecord(
+            result.TotalBudget.Value, result.TotalOutturn.Value, result.CarriedForward.Value, result.ReturnedToPartners.Value, result.PaidByPartners.Value,
+            result.Unaccounted.Value,
+            result.Settlement.Select(x => new SettlementRecord(x.Partner.Value, x.Name, x.OverspendPayable.Value, x.UnderspendReturned.Value, x.Net.Value)).ToList(),
+            result.CarryForwardEntries.Select(e => e.Id.Value).ToList(), nextSetup.Partition.PartitionKey);
     }
 
     /// <summary>Reopens a closed month with a reason; later months must be reopened first. The frozen statement stays.</summary>

@@ -33,7 +33,8 @@ public static class ClosesApi
 
     public sealed record LinkResource(
         int Seq, string Kind, int Month, string Period, NodaTime.Instant At, string By, string? Reason, string? OverrideReason, long LedgerSeq,
-        string? PreviousSha256, string Sha256, string Blob, string? CsvBlob, long AccrualsReversedPence, IReadOnlyList<FindingRecord> Findings);
+        string? PreviousSha256, string Sha256, string Blob, string? CsvBlob, long AccrualsReversedPence, IReadOnlyList<FindingRecord> Findings,
+        YearEndRecord? YearEnd);
 
     internal static async Task<IResult> CloseMonth(
         string year, string month, Caller caller, PoolInScope scope, HttpRequest request, CloseService closes, JsonSerializerOptions json,
@@ -143,7 +144,7 @@ public static class ClosesApi
         var l = stored.Link;
         return new LinkResource(
             l.Seq, SetupJson.Name(Enum.Parse<CloseEventKind>(l.Kind)), l.Month, $"{l.FinancialYear} M{l.Month}", l.At, l.By, l.Reason, l.OverrideReason, l.LedgerSeq,
-            l.PreviousSha256, stored.Sha256, stored.BlobName, l.CsvBlob, l.AccrualsReversedPence, l.Findings);
+            l.PreviousSha256, stored.Sha256, stored.BlobName, l.CsvBlob, l.AccrualsReversedPence, l.Findings, l.YearEnd);
     }
 
     private static IResult Answer(CloseOutcome? outcome, PoolInScope scope, HttpContext context)
@@ -161,6 +162,7 @@ public static class ClosesApi
                 extensions: new Dictionary<string, object?> { ["findings"] = outcome.Findings }),
             CloseOutcomeKind.NotEnded => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The month has not ended.", detail: outcome.Detail),
             CloseOutcomeKind.PreviousOpen => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The previous month is open.", detail: outcome.Detail),
+            CloseOutcomeKind.YearEndImpossible => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The year cannot be closed yet.", detail: outcome.Detail),
             CloseOutcomeKind.LaterClosed => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "A later month is closed.", detail: outcome.Detail),
             _ => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The month is not closed.", detail: outcome.Detail),
         };

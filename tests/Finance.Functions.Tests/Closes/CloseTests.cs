@@ -193,4 +193,42 @@ public sealed class CloseTests(PostingAppFixture fixture) : IClassFixture<Postin
         problems.Should().Contain(p => p!.Contains("chain is broken", StringComparison.Ordinal), "the second link's previous hash no longer matches");
         problems.Should().Contain(p => p!.Contains("programme-manager annual budget", StringComparison.Ordinal), "the altered amount differs from the journal");
     }
+
+    [Fact]
+    public async Task Closing_month_12_settles_the_year_and_carries_the_underspend_into_next_year_to_the_penny()
+    {
+        var r = await RiversideThroughApi.CreateAsync(App);
+        for (var month = 1; month <= 11; month++)
+        {
+            (await Close(r, month)).Status.Should().Be(HttpStatusCode.Created);
+        }
+        var (status, link, _) = await Close(r, 12);
+        status.Should().Be(HttpStatusCode.Created, link.ToString());
+        var yearEnd = link.GetProperty("yearEnd");
+        yearEnd.GetProperty("unaccountedPence").GetInt64().Should().Be(0, "every penny of budget less outturn is carried, returned or paid");
+        var budget = yearEnd.GetProperty("totalBudgetPence").GetInt64();
+        var outturn = yearEnd.GetProperty("totalOutturnPence").GetInt64();
+        budget.Should().Be(33_300_000);
+        yearEnd.GetProperty("carriedForwardPence").GetInt64().Should().Be(budget - outturn, "Riverside carries its underspend forward");
+        yearEnd.GetProperty("nextYearPartition").GetString().Should().Be($"{r.PoolId}~2025-26");
+
+        // Closing again posts nothing twice into next year.
+        (await Close(r, 12)).Status.Should().Be(HttpStatusCode.OK);
+        var ledger = App.App.Services.GetRequiredService<Finance.Storage.Ledger.LedgerRepository>();
+        var next = await ledger.ReadAllEntriesAsync(new Finance.Storage.Ledger.LedgerPartition(new Finance.Domain.Model.PoolId(r.PoolId), new FinancialYear(2025)));
+        next.Select(e => e.Entry.Id.Value).Should().BeEquivalentTo(yearEnd.GetProperty("carryForwardEntryIds").EnumerateArray().Select(e => e.GetString()));
+        next.Sum(e => e.Entry.Amount.Value).Should().Be(budget - outturn);
+        next.Should().OnlyContain(e => e.Entry.Kind == Finance.Domain.Ledger.EntryKind.CarryForwardIn && e.Entry.Source == Finance.Domain.Ledger.EntrySource.YearEnd);
+
+        // The pool moves on to 2025/26 and opens with the balance brought forward as a budget source.
+        using (var put = await App.SendAsync(HttpMethod.Put, r.Path, r.Manager, JsonContent.Create(new
+        {
+            name = "Riverside Place", hostOrganisation = r.Council, financialYear = "2025/26", partnerOrganisations = new[] { r.Icb, r.Hospital, r.Trust },
+        })))
+        {
+            put.StatusCode.Should().Be(HttpStatusCode.OK);
+        }
+        var (_, opening, _) = await Send(HttpMethod.Get, $"{r.Path}/statements/2025-26/1", r.Auditor);
+        opening.GetProperty("summary").GetProperty("totalBudget").GetProperty("pence").GetInt64().Should().Be(budget - outturn, opening.ToString());
+    }
 }
