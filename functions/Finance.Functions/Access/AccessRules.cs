@@ -36,6 +36,13 @@ public static class AccessRules
         [Role.FinanceLead] = Reach.PoolsOfOwnOrganisations,
     });
 
+    /// <summary>Submitting a control total from a partner's own ledger: finance leads, for pools their organisations are party to
+    /// (and only for their own organisation).</summary>
+    public static AccessRule SubmitControlTotals { get; } = AccessRule.ForPool(PoolParameter, new Dictionary<Role, Reach>
+    {
+        [Role.FinanceLead] = Reach.PoolsOfOwnOrganisations,
+    });
+
     /// <summary>Closing and reopening months: the pool's managers only (the month-end timer closes as the system).</summary>
     public static AccessRule ClosePool { get; } = AccessRule.ForPool(PoolParameter, new Dictionary<Role, Reach>
     {

@@ -42,7 +42,8 @@ public sealed record ChainVerification(string PoolId, string FinancialYear, int 
 /// domain's rule), so closing month M is what reverses M's outstanding accruals into M+1; the close records their total.
 /// </summary>
 public sealed class CloseService(
-    LedgerStorage storage, LedgerRepository ledger, PoolSetupStore setups, OrganisationStore organisations, CloseChain chain, IClock clock)
+    LedgerStorage storage, LedgerRepository ledger, PoolSetupStore setups, OrganisationStore organisations, CloseChain chain, ControlTotals controlTotals,
+    IClock clock)
 {
     private const int MaxAppendAttempts = 5;
 
@@ -62,7 +63,8 @@ public sealed class CloseService(
         }
         var entries = await ledger.ReadAllEntriesAsync(setup.Ledger.Partition, cancellationToken: cancellationToken);
         var links = await chain.ReadAsync(poolId, month.Year, cancellationToken);
-        return Reconcile(setup.Ledger, entries, month, clock.GetCurrentInstant(), links);
+        var totals = await controlTotals.ForMonthAsync(poolId, month, cancellationToken);
+        return Reconcile(setup.Ledger, entries, month, clock.GetCurrentInstant(), links, totals);
     }
 
     /// <summary>
@@ -96,7 +98,7 @@ public sealed class CloseService(
                 return new CloseOutcome(CloseOutcomeKind.PreviousOpen, null, [], $"{month.Previous} is still open; months close in order.");
             }
             var entries = await ledger.ReadAllEntriesAsync(partition, cancellationToken: cancellationToken);
-            var report = Reconcile(setup.Ledger, entries, month, clock.GetCurrentInstant(), links);
+            var report = Reconcile(setup.Ledger, entries, month, clock.GetCurrentInstant(), links, await controlTotals.ForMonthAsync(pool.PoolId, month, cancellationToken));
             var findings = report.Findings.Select(Record).ToList();
             if (!head.IsClosed(month))
             {
@@ -330,7 +332,8 @@ public sealed class CloseService(
         }
     }
 
-    private static ReconciliationReport Reconcile(LedgerSetup setup, IReadOnlyList<StoredEntry> entries, FinancialMonth month, Instant at, IReadOnlyList<StoredLink> links)
+    private static ReconciliationReport Reconcile(
+        LedgerSetup setup, IReadOnlyList<StoredEntry> entries, FinancialMonth month, Instant at, IReadOnlyList<StoredLink> links, IReadOnlyList<ControlTotal> totals)
     {
         var closes = links
             .GroupBy(l => l.Link.Month)
@@ -338,8 +341,10 @@ public sealed class CloseService(
             .Where(l => l.Link.Kind == nameof(CloseEventKind.Close))
             .Select(l => new MonthClose(month.Year.Month(l.Link.Month), l.Link.At))
             .ToList();
-        return ReconciliationRules.Run(new ReconciliationInput(
-            setup.Pool, setup.Lines, entries.Select(e => e.Entry).ToList(), month, at, closes, ReconciliationOptions.Default));
+        var journal = entries.Select(e => e.Entry).Where(e => e.PostedAt <= at).ToList();
+        var report = ReconciliationRules.Run(new ReconciliationInput(setup.Pool, setup.Lines, journal, month, at, closes, ReconciliationOptions.Default));
+        var controls = ControlTotals.Check(setup, journal, month, totals).ToList();
+        return controls.Count == 0 ? report : report with { Findings = report.Findings.Concat(controls).OrderBy(f => f.Severity).ToList() };
     }
 
     public static FindingRecord Record(Finding f) => new(

@@ -61,6 +61,7 @@ public static class FunctionApp
         builder.Services.AddSingleton<LedgerViews>();
         builder.Services.AddSingleton<CloseChain>();
         builder.Services.AddSingleton<CloseService>();
+        builder.Services.AddSingleton<ControlTotals>();
         builder.Services.AddSingleton<ImportWorker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ImportWorker>());
         builder.Services.AddTokenValidation();
@@ -96,6 +97,7 @@ public static class FunctionApp
         app.MapStatementsApi();
         app.MapClosesApi();
         app.MapMonthEnd();
+        app.MapControlTotalsApi();
         app.MapMembershipsApi();
         app.MapHeartbeat();
         // The API described by its own endpoints (routes, parameters, bodies, response types), for any caller with a token.

@@ -147,7 +147,7 @@ public sealed class AccessMatrixFixture : IAsyncLifetime
     public string OrganisationOf(Relation relation) => relation switch
     {
         Relation.Host or Relation.NoSuchPool => HostOrganisation,
-        Relation.Partner => PartnerOrganisation,
+        Relation.Partner or Relation.Several => PartnerOrganisation,
         _ => OtherOrganisation,
     };
 
@@ -194,6 +194,7 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
         ["CloseMonth"] = (_, _, _) => JsonContent.Create(new { overrideReason = "Matrix pool: no contributions booked" }),
         ["ReopenMonth"] = (_, _, _) => JsonContent.Create(new { reason = "Matrix reopening" }),
         ["RunMonthEnd"] = (_, _, _) => null,
+        ["PutControlTotal"] = (_, _, _) => JsonContent.Create(new { amount = "12.34" }),
     };
 
     /// <summary>An entry the caller may post when their role reaches the pool: a commitment for a pool manager, an actual on their own line otherwise.</summary>
@@ -321,7 +322,7 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
                 "principalId" => writes ? fixture.WriteTarget : fixture.ReadTarget,
                 "name" => "Heartbeat",
                 // An organisation summary is of one of the caller's own organisations.
-                "organisationId" when functionName == "GetOrganisationPools" => fixture.OrganisationOf(relation),
+                "organisationId" when functionName is "GetOrganisationPools" or "PutControlTotal" => fixture.OrganisationOf(relation),
                 "organisationId" => writes ? fixture.WriteOrganisation : fixture.ReadOrganisation,
                 "importId" => fixture.ReadImport,
                 "year" => "2024-25",

@@ -231,4 +231,29 @@ public sealed class CloseTests(PostingAppFixture fixture) : IClassFixture<Postin
         var (_, opening, _) = await Send(HttpMethod.Get, $"{r.Path}/statements/2025-26/1", r.Auditor);
         opening.GetProperty("summary").GetProperty("totalBudget").GetProperty("pence").GetInt64().Should().Be(budget - outturn, opening.ToString());
     }
+
+    [Fact]
+    public async Task A_partners_control_total_that_differs_from_the_pool_is_reported_by_reconciliation()
+    {
+        var r = await RiversideThroughApi.CreateAsync(App);
+        var lead = RiversideThroughApi.Lead(r.Council);
+        var path = $"{r.Path}/control-totals/2024-25/5/{r.Council}";
+        (await Send(HttpMethod.Put, path, lead, new { amount = "4,000.00", costCentre = "RP001" })).Status.Should().Be(HttpStatusCode.OK);
+        var (_, matching, _) = await Send(HttpMethod.Get, $"{r.Path}/findings/2024-25/5", r.Auditor);
+        matching.GetProperty("findings").EnumerateArray().Should().NotContain(f => f.GetProperty("code").GetString() == "control-total-differs",
+            "the council's £4,000 for month 5 is the programme manager's actual");
+
+        (await Send(HttpMethod.Put, path, lead, new { amount = "4100", costCentre = "RP001" })).Status.Should().Be(HttpStatusCode.OK);
+        var (_, differing, _) = await Send(HttpMethod.Get, $"{r.Path}/findings/2024-25/5", r.Auditor);
+        var finding = differing.GetProperty("findings").EnumerateArray().Single(f => f.GetProperty("code").GetString() == "control-total-differs");
+        finding.GetProperty("severity").GetString().Should().Be("warning");
+        finding.GetProperty("partner").GetString().Should().Be(r.Council);
+        finding.GetProperty("message").GetString().Should().Contain("RP001");
+
+        (await Send(HttpMethod.Put, $"{r.Path}/control-totals/2024-25/5/{r.Trust}", lead, new { amount = "1" })).Status.Should().Be(HttpStatusCode.Forbidden, "only the trust's own finance lead");
+        (await Send(HttpMethod.Put, path, lead, new { amount = "1.001" })).Status.Should().Be(HttpStatusCode.BadRequest);
+        (await Send(HttpMethod.Put, $"{r.Path}/control-totals/2024-25/5/stranger-org", lead, new { amount = "1" })).Status.Should().Be(HttpStatusCode.NotFound);
+        var (_, listed, _) = await Send(HttpMethod.Get, $"{r.Path}/control-totals/2024-25/5", r.PartnerViewer);
+        listed.GetProperty("controlTotals").EnumerateArray().Single().GetProperty("amountPence").GetInt64().Should().Be(410_000);
+    }
 }

@@ -1,0 +1,151 @@
+using System.Globalization;
+using System.Text.Json;
+using Finance.Benchmarks.Harness;
+using Finance.Benchmarks.Posting;
+
+namespace Finance.Benchmarks.Close;
+
+/// <summary>A financial year as each place writes it: "2024/25" in a pool, "2024-25" in routes and ledger partitions.</summary>
+internal sealed record BenchYear(int StartYear)
+{
+    public string Text => string.Create(CultureInfo.InvariantCulture, $"{StartYear}/{(StartYear + 1) % 100:00}");
+
+    public string Route => Text.Replace('/', '-');
+
+    /// <summary>The ledger partition of <paramref name="pool"/> in this year (PartitionKey of the Ledger table).</summary>
+    public string Partition(string pool) => $"{pool}~{Route}";
+
+    /// <summary>The host's sys.UtcNow for a firing on which month 1 (April) is due: mid-May is after the fifth working
+    /// day whatever the bank holidays, and still before month 2 ends.</summary>
+    public string MonthOneDueUtc => string.Create(CultureInfo.InvariantCulture, $"{StartYear}-05-15T06:00:00Z");
+}
+
+/// <summary>Pools of one financial year that are closed together: what one timer run or one round of HTTP closes takes.</summary>
+internal sealed record CloseSet(BenchYear Year, IReadOnlyList<string> Pools)
+{
+    public static CloseSet Of(BenchYear year, int pools) =>
+        new(year, [.. Enumerable.Range(1, pools).Select(i => string.Create(CultureInfo.InvariantCulture, $"close-{year.StartYear}-{i:D3}"))]);
+
+    public string Name => string.Create(CultureInfo.InvariantCulture, $"{Pools.Count} pools of {Year.Text}");
+}
+
+/// <summary>One journal entry as the postings API takes it; allocations and contributions name a stream (and a partner).</summary>
+internal sealed record LedgerEntryBody(string Kind, int Month, string Amount, string? Line = null, string? Stream = null, string? Partner = null, string? Reference = null);
+
+/// <summary>
+/// Pools set up through the API so that month end has nothing to refuse: each auto-closes, commits a budget to every
+/// line, books the partner's contribution equal to the allocation (and to the agreement), and has a month-1 actual on
+/// every line from a finance lead of the host. The partnership is <see cref="BenchPools"/>'s: the council hosts every
+/// line, the ICB funds the one place-allocation stream.
+/// </summary>
+internal sealed class ClosePools(ApiClient manager, ApiClient lead)
+{
+    /// <summary>Entries per set-up posting, each on a different line: 3n + 2 table operations, the most that fit in one
+    /// transaction (see functions/Finance.Storage/Ledger/README.md).</summary>
+    public const int EntriesPerPosting = 32;
+
+    /// <summary>Ledger entries a pool of <paramref name="lines"/> lines holds once set up: a commitment per line, an
+    /// allocation and a contribution, then <paramref name="monthsSubmitted"/> actuals per line.</summary>
+    public static int EntriesPerPool(int lines, int monthsSubmitted) => lines + 2 + lines * monthsSubmitted;
+
+    /// <summary>Creates <paramref name="pool"/> in <paramref name="year"/> with <paramref name="lines"/> lines and posts
+    /// everything month 1 needs to close.</summary>
+    public async Task CreateAsync(string pool, BenchYear year, int lines, CancellationToken cancellationToken)
+    {
+        var annualPence = lines * BenchPools.CommitmentPence;
+        await manager.PutAsync($"api/pools/{pool}", new
+        {
+            name = $"Bench close {pool}",
+            hostOrganisation = BenchPools.Council,
+            financialYear = year.Text,
+            partnerOrganisations = new[] { BenchPools.Icb },
+            poolManagers = new[] { BenchPools.Manager },
+            autoClose = true,
+        }, cancellationToken);
+        await manager.PutAsync($"api/pools/{pool}/streams/{BenchPools.Stream}", new
+        {
+            kind = "PlaceAllocation",
+            name = "Place allocation",
+            nature = "Revenue",
+            funder = BenchPools.Icb,
+        }, cancellationToken);
+        await manager.PutAsync($"api/pools/{pool}/agreement", new
+        {
+            contributions = new[] { new { partner = BenchPools.Icb, stream = BenchPools.Stream, annualAmount = LedgerApi.Pounds(annualPence) } },
+            riskShare = new { rule = "ProportionalToContributions", includeCapital = false },
+            underspend = "CarryForward",
+        }, cancellationToken);
+        for (var i = 0; i < lines; i++)
+        {
+            await manager.PutAsync($"api/pools/{pool}/lines/{BenchPools.LineId(i)}", new
+            {
+                fundingSource = BenchPools.Stream,
+                title = $"Scheme {i + 1}",
+                host = BenchPools.Council,
+            }, cancellationToken);
+        }
+        // The budget: committed per line, and allocated to the pool as the partner contributes it, so the lines' budgets
+        // are within the pool's (line-budgets-exceed-pool) and allocations agree with contributions (both blocking).
+        foreach (var chunk in Enumerable.Range(0, lines).Chunk(EntriesPerPosting))
+        {
+            await PostAsync(manager, pool, [.. chunk.Select(i => new LedgerEntryBody("commitment", 1, LedgerApi.Pounds(BenchPools.CommitmentPence), Line: BenchPools.LineId(i)))],
+                cancellationToken);
+        }
+        await PostAsync(manager, pool,
+        [
+            new LedgerEntryBody("allocation", 1, LedgerApi.Pounds(annualPence), Stream: BenchPools.Stream),
+            new LedgerEntryBody("contribution", 1, LedgerApi.Pounds(annualPence), Stream: BenchPools.Stream, Partner: BenchPools.Icb),
+        ], cancellationToken);
+        await SubmitActualsAsync(pool, month: 1, lines, cancellationToken);
+    }
+
+    /// <summary>An actual on every line for <paramref name="month"/>, as the council's finance lead, in postings of
+    /// <see cref="EntriesPerPosting"/> on distinct lines: every line has its submission for the month.</summary>
+    public async Task SubmitActualsAsync(string pool, int month, int lines, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in Enumerable.Range(0, lines).Chunk(EntriesPerPosting))
+        {
+            await PostAsync(lead, pool, [.. chunk.Select(i => new LedgerEntryBody(
+                "actual", month, LedgerApi.Pounds(100 + (month * 1_000 + i) * 7919L % 99_900), Line: BenchPools.LineId(i),
+                Reference: string.Create(CultureInfo.InvariantCulture, $"INV-{pool}-M{month:D2}-{i:D3}")))], cancellationToken);
+        }
+    }
+
+    /// <summary>The month's reconciliation findings as the pool manager sees them: whether any blocks, and the codes
+    /// with their counts. A blocking finding stops the run with the findings printed: the close would be refused, and
+    /// a refusal is not what this benchmark measures.</summary>
+    public async Task<string> CheckNothingBlocksAsync(string pool, BenchYear year, int month, CancellationToken cancellationToken)
+    {
+        var path = string.Create(CultureInfo.InvariantCulture, $"api/pools/{pool}/findings/{year.Route}/{month}");
+        var answer = await manager.ExpectAsync(HttpMethod.Get, path, null, [200], cancellationToken);
+        var json = answer.Json();
+        var codes = json.TryGetProperty("findings", out var findings) && findings.ValueKind == JsonValueKind.Array
+            ? findings.EnumerateArray()
+                .Select(f => $"{(f.TryGetProperty("code", out var c) ? c.GetString() : "?")} ({(f.TryGetProperty("severity", out var s) ? s.GetString() : "?")})")
+                .GroupBy(code => code, StringComparer.Ordinal)
+                .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Key} ×{g.Count()}"))
+                .ToList()
+            : [];
+        if (!json.TryGetProperty("blocking", out var blocking) || blocking.ValueKind != JsonValueKind.False)
+        {
+            throw new ApiCallFailedException($"GET /{path}: blocking findings stand after set-up, so month end would not close {pool}.", answer.Body);
+        }
+        return codes.Count == 0 ? "no findings" : string.Join(", ", codes);
+    }
+
+    /// <summary>Posts one batch; 201 listing every entry sent, or the run stops.</summary>
+    public static async Task PostAsync(ApiClient client, string pool, IReadOnlyList<LedgerEntryBody> entries, CancellationToken cancellationToken)
+    {
+        var path = $"api/pools/{pool}/postings";
+        var answer = await client.SendJsonAsync(HttpMethod.Post, path, new { entries }, cancellationToken);
+        if (answer.Status != 201)
+        {
+            throw client.Unexpected(HttpMethod.Post, path, answer);
+        }
+        var accepted = answer.Json().TryGetProperty("entries", out var list) && list.ValueKind == JsonValueKind.Array ? list.GetArrayLength() : -1;
+        if (accepted != entries.Count)
+        {
+            throw new ApiCallFailedException($"POST /{path} posted {entries.Count} entries but the answer lists {accepted}.", answer.Body);
+        }
+    }
+}
