@@ -116,4 +116,23 @@ public sealed class HostProtocolTests(AppFixture fixture) : IClassFixture<AppFix
           }
         }
         """, Encoding.UTF8, "application/json");
+
+    [Fact]
+    public async Task The_month_end_timer_answers_the_host_with_its_logs_before_and_on_the_working_day()
+    {
+        using var early = await Client.PostAsync("MonthEndClose", TimerPayload(isPastDue: false, utcNow: "2024-05-02T06:00:00Z"));
+        early.StatusCode.Should().Be(HttpStatusCode.OK);
+        var notDue = await early.Content.ReadFromJsonAsync<JsonElement>();
+        notDue.GetProperty("Logs")[0].GetString().Should().Contain("not due");
+        notDue.GetProperty("ReturnValue").ValueKind.Should().Be(JsonValueKind.Null);
+
+        using var due = await Client.PostAsync("MonthEndClose", TimerPayload(isPastDue: true, utcNow: "2024-05-10T06:00:00Z"));
+        due.StatusCode.Should().Be(HttpStatusCode.OK);
+        var ran = await due.Content.ReadFromJsonAsync<JsonElement>();
+        ran.GetProperty("Logs")[0].GetString().Should().StartWith("Month end for 2024/25 M1:");
+        var auditor = await fixture.ClientForAsync("e2e-month-end-auditor", [], "Auditor");
+        var report = await auditor.GetFromJsonAsync<JsonElement>("api/month-end/runs/latest");
+        report.GetProperty("period").GetString().Should().Be("2024/25 M1");
+        report.GetProperty("isPastDue").GetBoolean().Should().BeTrue();
+    }
 }

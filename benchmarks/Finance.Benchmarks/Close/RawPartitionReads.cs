@@ -1,0 +1,54 @@
+using System.Diagnostics;
+using Finance.Benchmarks.Harness;
+using Finance.Storage.Tables;
+
+namespace Finance.Benchmarks.Close;
+
+/// <summary>
+/// The floor for a close that must read each pool's journal: every row of each pool's ledger partition
+/// (<c>PartitionKey eq '{pool}~{yyyy-yy}'</c>: journal, id claims, idempotency records, balances, head) read straight
+/// from the Ledger table through our own Table client, one pool after another, in the service's pages of 1,000. Nothing
+/// of the handler is in it. Run on the same pools, in the same Azurite, just before they are closed.
+/// </summary>
+internal static class RawPartitionReads
+{
+    /// <summary>The handler's ledger table (Finance.Functions.Configuration.StorageNames.LedgerTable).</summary>
+    public const string LedgerTable = "Ledger";
+
+    private const string JournalPrefix = "journal~";
+
+    public static async Task<Throughput> RunAsync(
+        TableServiceClient service, CloseSet set, int journalRowsPerPool, int? azuritePid, CancellationToken cancellationToken)
+    {
+        var table = service.GetTableClient(LedgerTable);
+        var latenciesMs = new List<double>(set.Pools.Count);
+        var rows = 0L;
+        var cpu = CpuClock.Start(handlerPid: null, azuritePid);
+        var clock = Stopwatch.StartNew();
+        foreach (var pool in set.Pools)
+        {
+            var sent = clock.Elapsed;
+            var (all, journal) = (0, 0);
+            await foreach (var row in table.QueryAsync(TableFilter.Create($"PartitionKey eq {set.Year.Partition(pool)}"), cancellationToken: cancellationToken))
+            {
+                all++;
+                journal += row.RowKey.StartsWith(JournalPrefix, StringComparison.Ordinal) ? 1 : 0;
+            }
+            latenciesMs.Add((clock.Elapsed - sent).TotalMilliseconds);
+            // Every entry set up must be there, or the floor is for less than the close reads.
+            if (journal != journalRowsPerPool)
+            {
+                throw new InvalidOperationException($"Partition {set.Year.Partition(pool)} holds {journal} journal rows; set-up posted {journalRowsPerPool}.");
+            }
+            rows += all;
+        }
+        clock.Stop();
+        return new Throughput(
+            $"raw table: read each pool's ledger partition ({rows / set.Pools.Count} rows), 1 client: {set.Name}",
+            set.Pools.Count, "pools", Math.Round(clock.Elapsed.TotalSeconds, 3), set.Pools.Count)
+        {
+            LatencyMs = Latencies.Of(latenciesMs),
+            Cpu = cpu.Stop(),
+        };
+    }
+}
