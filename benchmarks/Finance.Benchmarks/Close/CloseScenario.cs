@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
 using Finance.Benchmarks.Harness;
 using Finance.Benchmarks.Posting;

@@ -72,6 +72,9 @@ public sealed class CloseChain(LedgerStorage storage, JsonSerializerOptions json
 
     private const int MaxCachedLinks = 2000;
 
+    /// <summary>Chains already read, by pool and year, with the tip they were read at: good while the tip has not moved.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (int Seq, string? Sha, IReadOnlyList<StoredLink> Links)> chains = new(StringComparer.Ordinal);
+
     private const string TipPrefix = "chain~";
 
     private BlobContainerClient Container => storage.Container(StorageNames.StatementsContainer);
@@ -88,6 +91,12 @@ public sealed class CloseChain(LedgerStorage storage, JsonSerializerOptions json
     public async Task<IReadOnlyList<StoredLink>> ReadAsync(string poolId, FinancialYear year, bool fresh, CancellationToken cancellationToken)
     {
         await storage.EnsureCreatedAsync(cancellationToken);
+        var key = Prefix(poolId, year);
+        var (tipSeq, tipSha) = await TipAsync(poolId, year, cancellationToken);
+        if (!fresh && chains.TryGetValue(key, out var known) && known.Seq == tipSeq && known.Sha == tipSha)
+        {
+            return known.Links; // one point read instead of a listing and every link
+        }
         var names = new List<string>();
         await foreach (var blob in Container.GetBlobsAsync(Prefix(poolId, year), cancellationToken: cancellationToken))
         {
@@ -108,6 +117,11 @@ public sealed class CloseChain(LedgerStorage storage, JsonSerializerOptions json
                 }
             }
             links.Add(new StoredLink(name, JsonSerializer.Deserialize<CloseLink>(bytes, json)!, bytes, Hash(bytes)));
+        }
+        // Kept only when the links read are exactly the tip's (an append moves the tip before writing its link).
+        if (links.Count == tipSeq && (links.Count == 0 ? tipSha is null : links[^1].Sha256 == tipSha) && chains.Count < MaxCachedLinks)
+        {
+            chains[key] = (tipSeq, tipSha, links);
         }
         return links;
     }

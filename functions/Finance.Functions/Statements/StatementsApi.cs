@@ -224,9 +224,19 @@ public static class StatementsApi
                 context.Response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}.xlsx\"";
                 return TypedResults.Bytes(StatementWorkbook.Write(statement, withPence), StatementWorkbook.ContentType);
             default:
-                return TypedResults.Json(Reformat(link.Statement!, withPence), json);
+                // A frozen statement never changes: its JSON is made once per form and kept (bounded).
+                var body = FrozenJson.GetOrAdd($"{frozen.BlobName}|{withPence}", _ => JsonSerializer.SerializeToUtf8Bytes(Reformat(link.Statement!, withPence), json));
+                if (FrozenJson.Count > MaxFrozenJson)
+                {
+                    FrozenJson.Clear();
+                }
+                return TypedResults.Bytes(body, "application/json");
         }
     }
+
+    private const int MaxFrozenJson = 500;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> FrozenJson = new(StringComparer.Ordinal);
 
     /// <summary>The frozen statement (kept in pence and pounds-and-pence) with its pounds as asked.</summary>
     private static StatementResource Reformat(StatementResource s, bool withPence)
