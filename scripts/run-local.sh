@@ -17,6 +17,9 @@ eval "$(node -e '
   for (const [k, v] of Object.entries(values)) {
     if (process.env[k] === undefined) console.log(`export ${k}=${JSON.stringify(String(v))}`);
   }' "$settings")"
+# No Functions host runs here, so the handler fires its own timers on their schedules (a local.settings.json written
+# before this setting existed lacks it; the environment can still turn it off with Timers__RunInProcess=false).
+export Timers__RunInProcess="${Timers__RunInProcess:-true}"
 export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
 port="${FUNCTIONS_CUSTOMHANDLER_PORT:-7071}"
 
@@ -57,6 +60,7 @@ dotnet "$app" seed-demo "http://127.0.0.1:$port/"
 cat <<MSG
 
 The function app is running on http://127.0.0.1:$port (Ctrl-C stops it and the Azurite it started).
+Timers fire on their schedules in process (Timers__RunInProcess=$Timers__RunInProcess), as the Functions host would fire them.
 Every function but health needs a token; scripts/mint-token.sh mints development ones (demo users: ada, priya,
 alice, hamid, pat, audrey):
   curl http://127.0.0.1:$port/api/health

@@ -69,10 +69,16 @@ public static class AppSettings
         "Imports__LeaseSeconds",
         "Seconds an instance applying a CSV import holds it before another may take over (after a crash). Default 120.", "120", InAzure: false);
 
+    public static readonly AppSetting TimersRunInProcess = new(
+        "Timers__RunInProcess",
+        "Locally only: fire the timer functions on their schedules from inside the handler, as the Functions host would. Never set in Azure (the host fires them).",
+        "true", InAzure: false);
+
     public static IReadOnlyList<AppSetting> All { get; } =
     [
         WorkerRuntime, HandlerPort, LedgerConnectionString, LedgerTableServiceUri, LedgerBlobServiceUri,
         HostStorageAccountName, HostStorageLocal, ApplicationInsights, AuthIssuer, AuthAudience, RateLimitPermitsPerMinute,
         HeartbeatSchedule, CloseSchedule, CloseWorkingDay, CloseBankHolidays, ImportLeaseSeconds,
+        TimersRunInProcess,
     ];
 }

@@ -64,6 +64,7 @@ public static class FunctionApp
         builder.Services.AddSingleton<ControlTotals>();
         builder.Services.AddSingleton<ImportWorker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ImportWorker>());
+        builder.Services.AddHostedService<LocalTimerScheduler>();
         builder.Services.AddTokenValidation();
         builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {

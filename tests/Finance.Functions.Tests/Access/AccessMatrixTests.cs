@@ -175,8 +175,11 @@ public sealed class AccessMatrixFixture : IAsyncLifetime
 /// the function's declared <see cref="AccessRule"/> says. The cases come from the mapped endpoints, so a new function
 /// joins the matrix by being mapped; a new function that writes must also give a sample body below, or its cases fail.
 /// </summary>
-public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixture<AccessMatrixFixture>
+public abstract class AccessMatrixCases(AccessMatrixFixture fixture)
 {
+    /// <summary>The matrix runs as <see cref="Parts"/> test classes, each with its own app and pool, so xUnit runs them in parallel.</summary>
+    public const int Parts = 3;
+
     /// <summary>A body each writing function accepts from anyone allowed to call it; null for functions without a body.</summary>
     private static readonly Dictionary<string, Func<AccessMatrixFixture, Role?, Relation, HttpContent?>> Bodies = new()
     {
@@ -202,11 +205,12 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
         ? new { kind = "commitment", line = AccessMatrixFixture.HostLine, month = 7, amount = "10.00" }
         : new { kind = "actual", line = AccessMatrixFixture.LineFor(relation), month = 3, amount = "1.00" };
 
-    public static TheoryData<string, string, Relation> Cases()
+    /// <summary>The cases of one part: every function whose position in the (stable) list falls in it.</summary>
+    public static TheoryData<string, string, Relation> Cases(int part)
     {
         var cases = new TheoryData<string, string, Relation>();
         using var app = FunctionApp.Build([]);
-        foreach (var (function, _) in app.Functions().Where(f => f.Function.Trigger is HttpFunctionTrigger))
+        foreach (var (function, _) in app.Functions().Where(f => f.Function.Trigger is HttpFunctionTrigger).Where((_, i) => i % Parts == part))
         {
             foreach (var role in Roles.All.Select(r => r.ToString()).Prepend("none"))
             {
@@ -219,9 +223,7 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
         return cases;
     }
 
-    [Theory]
-    [MemberData(nameof(Cases))]
-    public async Task Each_function_allows_or_refuses_as_its_rule_says(string functionName, string roleName, Relation relation)
+    protected async Task CheckAsync(string functionName, string roleName, Relation relation)
     {
         var (function, endpoint) = fixture.App.App.Functions().Single(f => f.Function.Name == functionName);
         var trigger = (HttpFunctionTrigger)function.Trigger;
@@ -259,8 +261,7 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
         }
     }
 
-    [Fact]
-    public void Every_http_function_declares_an_access_rule()
+    protected void CheckEveryFunctionHasARule()
     {
         fixture.App.App.Functions()
             .Where(f => f.Function.Trigger is HttpFunctionTrigger && f.Endpoint.Metadata.GetMetadata<AccessRule>() is null)
@@ -341,4 +342,45 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
         }
         return path;
     }
+}
+
+/// <summary>
+/// Every HTTP function the app maps × every role (and none) × every relation to a pool, allowed or refused exactly as
+/// the function's declared <see cref="AccessRule"/> says (part 1 of <see cref="AccessMatrixCases.Parts"/>).
+/// </summary>
+public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : AccessMatrixCases(fixture), IClassFixture<AccessMatrixFixture>
+{
+    [Theory]
+    [MemberData(nameof(Cases), 0)]
+    public Task Each_function_allows_or_refuses_as_its_rule_says(string functionName, string roleName, Relation relation) =>
+        CheckAsync(functionName, roleName, relation);
+
+    [Fact]
+    public void Every_http_function_declares_an_access_rule() => CheckEveryFunctionHasARule();
+
+    [Fact]
+    public void The_parts_together_hold_every_function()
+    {
+        using var app = FunctionApp.Build([]);
+        var all = app.Functions().Count(f => f.Function.Trigger is HttpFunctionTrigger);
+        Enumerable.Range(0, Parts).Sum(part => Cases(part).Count).Should().Be(all * (Roles.All.Count + 1) * Enum.GetValues<Relation>().Length);
+    }
+}
+
+/// <summary>Part 2 of the access matrix.</summary>
+public sealed class AccessMatrixTests2(AccessMatrixFixture fixture) : AccessMatrixCases(fixture), IClassFixture<AccessMatrixFixture>
+{
+    [Theory]
+    [MemberData(nameof(Cases), 1)]
+    public Task Each_function_allows_or_refuses_as_its_rule_says(string functionName, string roleName, Relation relation) =>
+        CheckAsync(functionName, roleName, relation);
+}
+
+/// <summary>Part 3 of the access matrix.</summary>
+public sealed class AccessMatrixTests3(AccessMatrixFixture fixture) : AccessMatrixCases(fixture), IClassFixture<AccessMatrixFixture>
+{
+    [Theory]
+    [MemberData(nameof(Cases), 2)]
+    public Task Each_function_allows_or_refuses_as_its_rule_says(string functionName, string roleName, Relation relation) =>
+        CheckAsync(functionName, roleName, relation);
 }
