@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Finance.Domain.Calendar;
 using Finance.Functions.Access;
@@ -168,18 +167,9 @@ public static class ClosesApi
         };
     }
 
-    private static FinancialYear? Year(PoolInScope scope, string year)
-    {
-        if (scope.Pool is null)
-        {
-            return null;
-        }
-        var asked = FinancialYear.Parse(year.Replace('-', '/'));
-        return asked == FinancialYear.Parse(scope.Pool.FinancialYear) ? asked : null;
-    }
+    private static FinancialYear? Year(PoolInScope scope, string year) => PoolPeriods.Year(scope.Pool, year);
 
-    private static FinancialMonth? Month(PoolInScope scope, string year, string month) =>
-        Year(scope, year)?.Month(int.Parse(month, NumberStyles.None, CultureInfo.InvariantCulture));
+    private static FinancialMonth? Month(PoolInScope scope, string year, string month) => PoolPeriods.Month(scope.Pool, year, month);
 
     private static IResult NotFound(PoolInScope scope, string year) => scope.Pool is null
         ? Problems.NotFound(PoolsApi.NotFoundDetail(scope.PoolId))

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Finance.Domain.Calendar;
 using Finance.Domain.Ledger;
@@ -149,13 +148,5 @@ public static class ControlTotalsApi
             ? TypedResults.Ok(new { controlTotals = await totals.ForMonthAsync(scope.PoolId, financialMonth, cancellationToken) })
             : Problems.NotFound(PoolsApi.NotFoundDetail(scope.PoolId));
 
-    private static FinancialMonth? Month(PoolInScope scope, string year, string month)
-    {
-        if (scope.Pool is null)
-        {
-            return null;
-        }
-        var poolYear = FinancialYear.Parse(scope.Pool.FinancialYear);
-        return FinancialYear.Parse(year.Replace('-', '/')) == poolYear ? poolYear.Month(int.Parse(month, NumberStyles.None, CultureInfo.InvariantCulture)) : null;
-    }
+    private static FinancialMonth? Month(PoolInScope scope, string year, string month) => PoolPeriods.Month(scope.Pool, year, month);
 }
