@@ -111,8 +111,13 @@ public sealed class CloseService(
                 {
                     return new CloseOutcome(CloseOutcomeKind.YearEndImpossible, null, findings, impossible);
                 }
+                var before = head.Seq;
                 head = await ledger.CloseMonthAsync(partition, month, cancellationToken);
-                entries = await ledger.ReadAllEntriesAsync(partition, cancellationToken: cancellationToken);
+                if (head.Seq != before || entries.Count != head.Seq)
+                {
+                    // Something was posted between the read and the lock: freeze what the ledger held at the lock.
+                    entries = await ledger.ReadAllEntriesAsync(partition, cancellationToken: cancellationToken);
+                }
             }
             // The frozen statement is of the entries up to the lock (any later one is for an open month) as at the close.
             var frozen = entries.Where(e => e.Seq <= head.Seq).Select(e => e.Entry).ToList();

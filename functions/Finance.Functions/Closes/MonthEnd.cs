@@ -79,6 +79,9 @@ public static class MonthEnd
 
     private const string RunsPartition = "month-end";
 
+    /// <summary>Pools the timer reconciles and closes at once.</summary>
+    private const int PoolsAtOnce = 4;
+
     public static IEndpointRouteBuilder MapMonthEnd(this IEndpointRouteBuilder app)
     {
         app.MapTimerFunction(TimerName, $"%{AppSettings.CloseSchedule.Name}%", Timer);
@@ -111,11 +114,13 @@ public static class MonthEnd
                 pools.Add(pool);
             }
         }
-        var results = new List<MonthEndPoolResult>();
-        foreach (var pool in pools.OrderBy(p => p.PoolId, StringComparer.Ordinal))
-        {
-            results.Add(await RunPoolAsync(services.GetRequiredService<CloseService>(), pool, month, context.RequestAborted));
-        }
+        // Pools are independent (one ledger partition each): a few at a time.
+        var closes = services.GetRequiredService<CloseService>();
+        var ordered = pools.OrderBy(p => p.PoolId, StringComparer.Ordinal).ToList();
+        var outcomes = new MonthEndPoolResult[ordered.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, ordered.Count), new ParallelOptions { MaxDegreeOfParallelism = PoolsAtOnce, CancellationToken = context.RequestAborted },
+            async (i, cancellationToken) => outcomes[i] = await RunPoolAsync(closes, ordered[i], month, cancellationToken));
+        var results = outcomes.ToList();
         var report = new MonthEndReport(clock.GetCurrentInstant(), invocation.IsPastDue, "timer", month.ToString(),
             MonthEndSchedule.DueDate(month, workingDay, holidays), results);
         var name = await WriteReportAsync(storage, services.GetRequiredService<JsonSerializerOptions>(), report, context.RequestAborted);
@@ -175,29 +180,29 @@ public static class MonthEnd
 
     private static async Task<MonthEndPoolResult> RunPoolAsync(CloseService closes, PoolRecord pool, FinancialMonth month, CancellationToken cancellationToken)
     {
-        var report = await closes.ReconcileAsync(pool.PoolId, month, cancellationToken);
-        if (report is null)
-        {
-            return new MonthEndPoolResult(pool.PoolId, month.ToString(), pool.AutoClose, false, "missing", "The pool disappeared during the run.", []);
-        }
-        var findings = report.Findings.Select(CloseService.Record).ToList();
         if (!pool.AutoClose)
         {
-            return new MonthEndPoolResult(pool.PoolId, month.ToString(), false, report.HasBlocking, "reconciled", "Not set to auto-close: the pool manager closes it.", findings);
+            var report = await closes.ReconcileAsync(pool.PoolId, month, cancellationToken);
+            return report is null
+                ? new MonthEndPoolResult(pool.PoolId, month.ToString(), false, false, "missing", "The pool disappeared during the run.", [])
+                : new MonthEndPoolResult(pool.PoolId, month.ToString(), false, report.HasBlocking, "reconciled", "Not set to auto-close: the pool manager closes it.",
+                    report.Findings.Select(CloseService.Record).ToList());
         }
-        if (report.HasBlocking)
-        {
-            return new MonthEndPoolResult(pool.PoolId, month.ToString(), true, true, "blocked", "Blocking findings stand; not closed.", findings);
-        }
+        // A close reconciles first and refuses while anything blocks, so one call does both.
         var outcome = await closes.CloseAsync(pool, month, SystemPrincipal, null, cancellationToken);
-        var kind = outcome?.Kind switch
+        if (outcome is null)
+        {
+            return new MonthEndPoolResult(pool.PoolId, month.ToString(), true, false, "missing", "The pool disappeared during the run.", []);
+        }
+        var kind = outcome.Kind switch
         {
             CloseOutcomeKind.Closed => "closed",
             CloseOutcomeKind.AlreadyClosed => "already-closed",
-            null => "missing",
-            var other => SetupJsonName(other.Value),
+            CloseOutcomeKind.Blocked => "blocked",
+            var other => SetupJsonName(other),
         };
-        return new MonthEndPoolResult(pool.PoolId, month.ToString(), true, false, kind, outcome?.Detail ?? "", findings);
+        var blocking = outcome.Findings.Any(f => f.Severity == "blocking");
+        return new MonthEndPoolResult(pool.PoolId, month.ToString(), true, blocking, kind, outcome.Detail, outcome.Findings);
     }
 
     private static string SetupJsonName(CloseOutcomeKind kind) => JsonNamingPolicy.KebabCaseLower.ConvertName(kind.ToString());
