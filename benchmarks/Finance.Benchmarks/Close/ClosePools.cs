@@ -20,13 +20,10 @@ internal sealed record BenchYear(int StartYear)
     public string MonthOneDueUtc => string.Create(CultureInfo.InvariantCulture, $"{StartYear}-05-15T06:00:00Z");
 }
 
-/// <summary>Pools of one financial year that are closed together: what one timer run or one round of HTTP closes takes.</summary>
+/// <summary>Pools closed together (by one timer run, or one round of HTTP closes): the first <c>n</c> of the benchmark's pools.</summary>
 internal sealed record CloseSet(BenchYear Year, IReadOnlyList<string> Pools)
 {
-    public static CloseSet Of(BenchYear year, int pools) =>
-        new(year, [.. Enumerable.Range(1, pools).Select(i => string.Create(CultureInfo.InvariantCulture, $"close-{year.StartYear}-{i:D3}"))]);
-
-    public string Name => string.Create(CultureInfo.InvariantCulture, $"{Pools.Count} pools of {Year.Text}");
+    public string Name => string.Create(CultureInfo.InvariantCulture, $"{Pools.Count} pools");
 }
 
 /// <summary>One journal entry as the postings API takes it; allocations and contributions name a stream (and a partner).</summary>
@@ -45,23 +42,22 @@ internal sealed class ClosePools(ApiClient manager, ApiClient lead)
     public const int EntriesPerPosting = 32;
 
     /// <summary>Ledger entries a pool of <paramref name="lines"/> lines holds once set up: a commitment per line, an
-    /// allocation and a contribution, then <paramref name="monthsSubmitted"/> actuals per line.</summary>
-    public static int EntriesPerPool(int lines, int monthsSubmitted) => lines + 2 + lines * monthsSubmitted;
+    /// allocation and a contribution, and a month-1 actual per line.</summary>
+    public static int EntriesPerPool(int lines) => 2 * lines + 2;
+
+    /// <summary>Postings that set up a pool's ledger: commitments, then actuals, in postings of
+    /// <see cref="EntriesPerPosting"/>, and one of the allocation and the contribution.</summary>
+    public static int PostingsPerPool(int lines) => 2 * ((lines + EntriesPerPosting - 1) / EntriesPerPosting) + 1;
+
+    /// <summary>Why the benchmark reopens a month it closed: recorded in the chain with the reopening.</summary>
+    public const string ReopenReason = "Benchmark: reopened so that the same month of the same pool can be closed and timed again.";
 
     /// <summary>Creates <paramref name="pool"/> in <paramref name="year"/> with <paramref name="lines"/> lines and posts
     /// everything month 1 needs to close.</summary>
     public async Task CreateAsync(string pool, BenchYear year, int lines, CancellationToken cancellationToken)
     {
         var annualPence = lines * BenchPools.CommitmentPence;
-        await manager.PutAsync($"api/pools/{pool}", new
-        {
-            name = $"Bench close {pool}",
-            hostOrganisation = BenchPools.Council,
-            financialYear = year.Text,
-            partnerOrganisations = new[] { BenchPools.Icb },
-            poolManagers = new[] { BenchPools.Manager },
-            autoClose = true,
-        }, cancellationToken);
+        await MoveAsync(pool, year, cancellationToken);
         await manager.PutAsync($"api/pools/{pool}/streams/{BenchPools.Stream}", new
         {
             kind = "PlaceAllocation",
@@ -96,18 +92,44 @@ internal sealed class ClosePools(ApiClient manager, ApiClient lead)
             new LedgerEntryBody("allocation", 1, LedgerApi.Pounds(annualPence), Stream: BenchPools.Stream),
             new LedgerEntryBody("contribution", 1, LedgerApi.Pounds(annualPence), Stream: BenchPools.Stream, Partner: BenchPools.Icb),
         ], cancellationToken);
-        await SubmitActualsAsync(pool, month: 1, lines, cancellationToken);
+        await SubmitActualsAsync(pool, lines, cancellationToken);
     }
 
-    /// <summary>An actual on every line for <paramref name="month"/>, as the council's finance lead, in postings of
-    /// <see cref="EntriesPerPosting"/> on distinct lines: every line has its submission for the month.</summary>
-    public async Task SubmitActualsAsync(string pool, int month, int lines, CancellationToken cancellationToken)
+    /// <summary>Creates <paramref name="pool"/> (auto-closing) or moves it to <paramref name="year"/>: a PUT of the pool keeps
+    /// its streams, agreement and lines, and its ledger of each year stays in that year's partition. The timer takes only
+    /// the pools whose year is due, so moving a pool to a year never due takes it out of month end.</summary>
+    public Task MoveAsync(string pool, BenchYear year, CancellationToken cancellationToken) =>
+        manager.PutAsync($"api/pools/{pool}", new
+        {
+            name = $"Bench close {pool}",
+            hostOrganisation = BenchPools.Council,
+            financialYear = year.Text,
+            partnerOrganisations = new[] { BenchPools.Icb },
+            poolManagers = new[] { BenchPools.Manager },
+            autoClose = true,
+        }, cancellationToken);
+
+    /// <summary>Reopens a closed month as the pool manager, with <see cref="ReopenReason"/>; 201 with the reopening, or the run stops.</summary>
+    public async Task ReopenAsync(string pool, BenchYear year, int month, CancellationToken cancellationToken)
     {
+        var path = string.Create(CultureInfo.InvariantCulture, $"api/pools/{pool}/closes/{year.Route}/{month}/reopen");
+        var answer = await manager.ExpectAsync(HttpMethod.Post, path, new { reason = ReopenReason }, [201], cancellationToken);
+        if (!answer.Json().TryGetProperty("kind", out var kind) || kind.GetString() != "reopen")
+        {
+            throw new ApiCallFailedException($"POST /{path} answered 201 but not with a reopening.", answer.Body);
+        }
+    }
+
+    /// <summary>An actual on every line for month 1, as the council's finance lead, in postings of
+    /// <see cref="EntriesPerPosting"/> on distinct lines: every line has its submission for the month.</summary>
+    private async Task SubmitActualsAsync(string pool, int lines, CancellationToken cancellationToken)
+    {
+        const int Month = 1;
         foreach (var chunk in Enumerable.Range(0, lines).Chunk(EntriesPerPosting))
         {
             await PostAsync(lead, pool, [.. chunk.Select(i => new LedgerEntryBody(
-                "actual", month, LedgerApi.Pounds(100 + (month * 1_000 + i) * 7919L % 99_900), Line: BenchPools.LineId(i),
-                Reference: string.Create(CultureInfo.InvariantCulture, $"INV-{pool}-M{month:D2}-{i:D3}")))], cancellationToken);
+                "actual", Month, LedgerApi.Pounds(100 + (Month * 1_000 + i) * 7919L % 99_900), Line: BenchPools.LineId(i),
+                Reference: string.Create(CultureInfo.InvariantCulture, $"INV-{pool}-M{Month:D2}-{i:D3}")))], cancellationToken);
         }
     }
 

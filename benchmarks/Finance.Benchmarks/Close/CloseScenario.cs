@@ -4,18 +4,26 @@ using Finance.Benchmarks.Harness;
 using Finance.Benchmarks.Posting;
 using Finance.Functions.Access;
 using Finance.Storage;
+using Finance.Storage.Blobs;
 using Finance.Storage.Tables;
 using Finance.Testing;
 
 namespace Finance.Benchmarks.Close;
 
 /// <summary>
-/// How long month end takes and how it grows with the number of pools: sets of 10, 20, 50 and 100 pools of 200 lines,
-/// each set in its own financial year, closed for month 1 by one firing of the month-end timer (the path the issue is
-/// about), then for month 2 through <c>POST /api/pools/{pool}/closes/{year}/{month}</c> by four clients; beside the raw
-/// Azurite read of the same pools' ledger partitions in the same run, with the handler's memory and the processor time
-/// of the handler and Azurite per run.
+/// How long month end takes and how it grows with the number of pools: 100 pools of 200 lines in 2024/25, of which the
+/// first 10, 20, 50 and all 100 have month 1 closed by one firing of the month-end timer (the path the issue is about),
+/// then the same sets through <c>POST /api/pools/{pool}/closes/{year}/{month}</c> by four clients; beside the raw Azurite
+/// read of the same pools' ledger partitions in the same run, with the handler's memory and the processor time of the
+/// handler and Azurite per run.
 /// </summary>
+/// <remarks>
+/// One set of pools serves every run, so the tables are the same for each (Azurite's reads slow down as a table grows):
+/// the timer closes every auto-closing pool of the year due, so the pools outside a set are moved to a year never due
+/// (a PUT of the pool; its 2024/25 ledger stays where it is) and moved back for the next set; a month closed by one run
+/// is reopened (with a reason, as a pool manager would) before the next run closes it again. Setting 200 lines up through
+/// the API is the slow part of the run (line by line, about 3 s a pool here), which is why the sets are not disjoint.
+/// </remarks>
 internal sealed class CloseScenario : IScenario
 {
     /// <summary>The issue's target: 100 pools closed in at most 10 s, i.e. 100 ms a pool.</summary>
@@ -25,15 +33,21 @@ internal sealed class CloseScenario : IScenario
     /// (12 for 100 against 10 pools).</summary>
     public const double MaxGrowthOverLinear = 1.2;
 
-    /// <summary>Clients set-up and the HTTP closes use at once, each on its own pool.</summary>
+    /// <summary>Clients set-up, reopening and the HTTP closes use at once, each on its own pool.</summary>
     public const int ConcurrentClients = 4;
 
     public const string Lead = "bench-lead";
 
     public const string Administrator = "bench-admin";
 
+    /// <summary>The issue's year: every measured close is of its month 1.</summary>
+    private static readonly BenchYear Year = new(2024);
+
+    /// <summary>Where the pools outside the set being closed wait: a year whose month end is never fired.</summary>
+    private static readonly BenchYear Parked = new(2019);
+
     /// <summary>The pool closed once through each path before anything is timed (JIT, connections), in a year of its own.</summary>
-    private static readonly CloseSet WarmUp = CloseSet.Of(new BenchYear(2020), 1);
+    private static readonly CloseSet WarmUp = new(new BenchYear(2023), ["close-warm-up"]);
 
     public string Verb => "close";
 
@@ -41,20 +55,21 @@ internal sealed class CloseScenario : IScenario
 
     public IReadOnlyList<string> Options { get; } = [];
 
-    /// <summary>The pools per set, smallest first, and the lines per pool.</summary>
+    /// <summary>The pools in each set, smallest first (the last is every pool), and the lines per pool.</summary>
     private sealed record Plan(IReadOnlyList<int> SetSizes, int Lines)
     {
         public static Plan Full { get; } = new([10, 20, 50, 100], 200);
 
         public static Plan Quick { get; } = new([2, 5, 10], 50);
 
-        /// <summary>One set per financial year, the largest in 2024/25 and each smaller one a year earlier: the timer
-        /// closes every pool of the year that is due, so a set is exactly one year's pools.</summary>
-        public IReadOnlyList<CloseSet> Sets => [.. SetSizes.Select((size, i) => CloseSet.Of(new BenchYear(2024 - (SetSizes.Count - 1 - i)), size))];
+        public IReadOnlyList<string> Pools => [.. Enumerable.Range(1, SetSizes[^1]).Select(i => Invariant($"close-{i:D3}"))];
+
+        /// <summary>Each set is the first n pools.</summary>
+        public IReadOnlyList<CloseSet> Sets => [.. SetSizes.Select(size => new CloseSet(Year, [.. Pools.Take(size)]))];
     }
 
-    /// <summary>What every measured run reports to, the processes whose time it reads, and the raw Table client.</summary>
-    private sealed record Measured(HandlerUnderTest Handler, int? AzuritePid, BenchReport Report, TableServiceClient Tables);
+    /// <summary>What every measured run reports to, the processes whose time it reads, and the raw storage clients.</summary>
+    private sealed record Measured(HandlerUnderTest Handler, int? AzuritePid, BenchReport Report, TableServiceClient Tables, BlobServiceClient Blobs);
 
     /// <summary>One path's timed run of one set: its row, for the growth row.</summary>
     private sealed record SetRun(CloseSet Set, Throughput Result);
@@ -68,7 +83,7 @@ internal sealed class CloseScenario : IScenario
         Progress("Starting Azurite (in memory)…");
         await using var azurite = await Azurite.StartAsync();
         var azuritePid = LinuxProcesses.FindAzurite(azurite.TablePort);
-        var tables = new TableServiceClient(StorageConnection.Parse(azurite.ConnectionString));
+        var connection = StorageConnection.Parse(azurite.ConnectionString);
 
         Progress($"Starting the handler ({AppProcess.HandlerAssembly()})…");
         await using var handler = await HandlerUnderTest.StartAsync(azurite, cancellationToken);
@@ -79,7 +94,8 @@ internal sealed class CloseScenario : IScenario
         }
         try
         {
-            await MeasureAsync(new Measured(handler, azuritePid, report, tables), plan, cancellationToken);
+            var measured = new Measured(handler, azuritePid, report, new TableServiceClient(connection), new BlobServiceClient(connection));
+            await MeasureAsync(measured, plan, cancellationToken);
         }
         catch (Exception e) when (e is ApiCallFailedException or HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
@@ -94,113 +110,124 @@ internal sealed class CloseScenario : IScenario
 
     private static async Task MeasureAsync(Measured measured, Plan plan, CancellationToken cancellationToken)
     {
-        var (handler, _, report, _) = measured;
+        var (handler, _, report, _, _) = measured;
         var administrator = handler.ClientFor(Administrator, [], Role.Administrator);
         var manager = handler.ClientFor(BenchPools.Manager, [BenchPools.Council], Role.PoolManager);
         var lead = handler.ClientFor(Lead, [BenchPools.Council], Role.FinanceLead);
         var pools = new ClosePools(manager, lead);
         var sets = plan.Sets;
-        var everySet = sets.Prepend(WarmUp).ToList();
+        var entries = ClosePools.EntriesPerPool(plan.Lines);
         report.Notes.Add(Invariant(
-            $"Workload: sets of {string.Join(", ", sets.Select(s => s.Pools.Count))} pools ({string.Join(", ", sets.Select(s => s.Year.Text))}) of {plan.Lines} lines each{(plan == Plan.Quick ? " (quick)" : "")}, plus 1 warm-up pool in {WarmUp.Year.Text}."));
+            $"Workload: {plan.Pools.Count} pools of {plan.Lines} lines in {Year.Text}{(plan == Plan.Quick ? " (quick)" : "")}; month 1 closed for the first {string.Join(", ", sets.Select(s => s.Pools.Count))} of them in turn; 1 warm-up pool in {WarmUp.Year.Text}."));
 
-        // 1. Set-up, not timed: every pool of every set ready for month 1 to close.
-        var poolCount = everySet.Sum(s => s.Pools.Count);
+        // 1. Set-up, not timed: every pool ready for month 1 to close.
+        var poolCount = plan.Pools.Count + 1;
         Progress($"Setting up {poolCount} pools × {plan.Lines} lines through the API ({ConcurrentClients} clients)…");
         var clock = Stopwatch.StartNew();
         await new BenchPools(administrator, manager).CreateOrganisationsAsync(cancellationToken);
-        await ForEachPoolAsync(everySet, "set up", (set, pool, ct) => pools.CreateAsync(pool, set.Year, plan.Lines, ct), cancellationToken);
+        await ForEachPoolAsync([.. plan.Pools.Select(p => (Year, p)), (WarmUp.Year, WarmUp.Pools[0])], "set up",
+            (year, pool, ct) => pools.CreateAsync(pool, year, plan.Lines, ct), cancellationToken);
         var setUpSeconds = clock.Elapsed.TotalSeconds;
-        var postings = 2 * (int)Math.Ceiling(plan.Lines / (double)ClosePools.EntriesPerPosting) + 1;
         report.Notes.Add(Invariant(
-            $"Set-up (not timed): {poolCount} pools in {setUpSeconds:0} s by {ConcurrentClients} clients; each a pool (autoClose), a stream, an agreement, {plan.Lines} lines and {ClosePools.EntriesPerPool(plan.Lines, 1)} entries in {postings} postings (commitments, allocation + contribution, a month-1 actual per line)."));
+            $"Set-up (not timed): {poolCount} pools in {setUpSeconds:0} s by {ConcurrentClients} clients; each a pool (autoClose), a stream, an agreement, {plan.Lines} lines (a PUT each) and {entries} entries in {ClosePools.PostingsPerPool(plan.Lines)} postings (commitments, allocation + contribution, a month-1 actual per line)."));
         Progress($"  {poolCount} pools in {setUpSeconds:0} s");
-        report.Notes.Add("Findings before closing month 1 (first pool of each set): "
-            + string.Join("; ", await FindingsAsync(pools, sets, month: 1, cancellationToken)) + ".");
+        report.Notes.Add($"Findings for month 1 before any close ({plan.Pools[0]}): {await pools.CheckNothingBlocksAsync(plan.Pools[0], Year, 1, cancellationToken)}.");
 
-        // 2a. The timer: one firing per set's year, after one on the warm-up pool's.
+        // 2a. The timer: one firing of 2024/25's month 1 per set, with only that set's pools in 2024/25.
         using var timer = new MonthEndTimer(handler.BaseAddress);
-        Progress($"Warm-up: month end for {WarmUp.Name}…");
+        Progress($"Warm-up: month end for {WarmUp.Year.Text} ({WarmUp.Pools[0]})…");
         await MonthEndTimer.CheckClosedAsync(administrator, WarmUp, await timer.FireAsync(WarmUp.Year.MonthOneDueUtc, cancellationToken), cancellationToken);
+        Progress($"Moving {plan.Pools.Count - sets[0].Pools.Count} pools out of {Year.Text} (to {Parked.Text}) until their set's turn…");
+        await ForEachPoolAsync([.. plan.Pools.Skip(sets[0].Pools.Count).Select(p => (Parked, p))], "moved", (year, pool, ct) => pools.MoveAsync(pool, year, ct), cancellationToken);
+        var raws = new Dictionary<CloseSet, Throughput>();
         var timerRuns = new List<SetRun>();
+        CloseSet? closed = null;
         foreach (var set in sets)
         {
-            var raw = await RawAsync(measured, set, ClosePools.EntriesPerPool(plan.Lines, 1), cancellationToken);
+            if (closed is not null)
+            {
+                await PrepareAsync(pools, set, closed, cancellationToken);
+            }
+            var raw = raws[set] = await RawAsync(measured, set, entries, cancellationToken);
             if (set == sets[^1])
             {
+                // Where a pool's close time goes: one read of its journal, and one reconciliation without the close.
+                await RawAsync(measured, set, entries, cancellationToken, journalOnly: true);
                 await ReconcileOnlyAsync(measured, manager, set, raw, cancellationToken);
             }
-            var result = await TimedAsync(measured, $"timer POST /{Finance.Functions.Closes.MonthEnd.TimerName} (1 request), month 1: {set.Name}", set, raw, set == sets[^1], async () =>
-            {
-                var sent = Stopwatch.StartNew();
-                var log = await timer.FireAsync(set.Year.MonthOneDueUtc, cancellationToken);
-                var elapsedMs = sent.Elapsed.TotalMilliseconds;
-                await MonthEndTimer.CheckClosedAsync(administrator, set, log, cancellationToken);
-                // One "latency": the whole run, every pool of the set.
-                return [elapsedMs];
-            });
+            var result = await TimedAsync(measured, $"timer POST /{Finance.Functions.Closes.MonthEnd.TimerName} (1 request), month 1: {set.Name}", set, raw,
+                set == sets[^1], async () =>
+                {
+                    var sent = Stopwatch.StartNew();
+                    var log = await timer.FireAsync(set.Year.MonthOneDueUtc, cancellationToken);
+                    var elapsedMs = sent.Elapsed.TotalMilliseconds;
+                    await MonthEndTimer.CheckClosedAsync(administrator, set, log, cancellationToken);
+                    // One "latency": the whole run, every pool of the set.
+                    return [elapsedMs];
+                });
             timerRuns.Add(new SetRun(set, result));
+            closed = set;
         }
         AddGrowth(report, "timer", timerRuns);
+        report.Notes.Add(await LinkSizesAsync(measured.Blobs, plan.Pools[0], cancellationToken));
 
-        // 2b. POST /closes per pool, four clients: month 2 of the same pools (month 1 stays closed), once each pool has a
-        // month-2 actual on every line like month 1.
-        Progress($"Posting month-2 actuals on every line of {poolCount} pools (not timed)…");
-        clock.Restart();
-        await ForEachPoolAsync(everySet, "given month-2 actuals", (_, pool, ct) => pools.SubmitActualsAsync(pool, month: 2, plan.Lines, ct), cancellationToken);
-        Progress($"  in {clock.Elapsed.TotalSeconds:0} s");
-        report.Notes.Add("Findings before closing month 2 (first pool of each set): "
-            + string.Join("; ", await FindingsAsync(pools, sets, month: 2, cancellationToken)) + ".");
+        // 2b. POST /closes per pool, four clients, on the same sets: month 1 again, reopened after each run.
         var closers = Enumerable.Range(0, ConcurrentClients).Select(_ => handler.ClientFor(BenchPools.Manager, [BenchPools.Council], Role.PoolManager)).ToList();
-        Progress($"Warm-up: POST /closes month 2 for {WarmUp.Name}…");
-        await CloseConcurrentlyAsync(closers, WarmUp, month: 2, cancellationToken);
+        Progress($"Warm-up: reopen and POST /closes month 1 for {WarmUp.Pools[0]}…");
+        await pools.ReopenAsync(WarmUp.Pools[0], WarmUp.Year, 1, cancellationToken);
+        await CloseConcurrentlyAsync(closers, WarmUp, cancellationToken);
         var httpRuns = new List<SetRun>();
         foreach (var set in sets)
         {
-            var raw = await RawAsync(measured, set, ClosePools.EntriesPerPool(plan.Lines, 2), cancellationToken);
-            var result = await TimedAsync(measured, $"POST /closes/{{year}}/2, {ConcurrentClients} clients: {set.Name}", set, raw, set == sets[^1],
-                () => CloseConcurrentlyAsync(closers, set, month: 2, cancellationToken));
+            await PrepareAsync(pools, set, closed!, cancellationToken);
+            if (set == sets[0])
+            {
+                report.Notes.Add($"Findings for month 1 after a close and a reopening ({plan.Pools[0]}): {await pools.CheckNothingBlocksAsync(plan.Pools[0], Year, 1, cancellationToken)}.");
+            }
+            var result = await TimedAsync(measured, $"POST /closes/{{year}}/1, {ConcurrentClients} clients: {set.Name}", set, raws[set], set == sets[^1],
+                () => CloseConcurrentlyAsync(closers, set, cancellationToken));
             httpRuns.Add(new SetRun(set, result));
+            closed = set;
         }
         AddGrowth(report, "POST /closes", httpRuns);
         report.Notes.Add(Invariant(
-            $"The POST /closes runs close month 2 of the pools the timer closed month 1 of (a closed month stays closed): by then each pool holds {ClosePools.EntriesPerPool(plan.Lines, 2)} entries, month 1's link in its chain, and the raw rows before them are read again."));
+            $"Every run closes month 1 of {Year.Text}: pools closed by an earlier run were reopened first (not timed), so they close again the same {entries} entries; each reopening and close adds a link to the pool's chain. The POST /closes rows are compared with the raw read of the same set in the timer phase (the same rows)."));
     }
 
-    /// <summary>Runs <paramref name="action"/> on every pool of <paramref name="sets"/>, <see cref="ConcurrentClients"/>
-    /// pools at a time, printing progress every tenth of the way.</summary>
-    private static async Task ForEachPoolAsync(
-        IReadOnlyList<CloseSet> sets, string what, Func<CloseSet, string, CancellationToken, Task> action, CancellationToken cancellationToken)
+    /// <summary>Makes <paramref name="set"/> the pools of <see cref="Year"/> that month end will find open: those of it
+    /// moved out earlier come back, and month 1 of those <paramref name="closed"/> by the last run is reopened.</summary>
+    private static async Task PrepareAsync(ClosePools pools, CloseSet set, CloseSet closed, CancellationToken cancellationToken)
     {
-        var all = sets.SelectMany(set => set.Pools.Select(pool => (Set: set, Pool: pool))).ToList();
+        var back = set.Pools.Skip(closed.Pools.Count).Select(p => (Year, p)).ToList();
+        Progress($"Preparing {set.Name}: {back.Count} moved back to {Year.Text}, month 1 of {closed.Pools.Count} reopened (not timed)…");
+        await ForEachPoolAsync(back, "moved back", (year, pool, ct) => pools.MoveAsync(pool, year, ct), cancellationToken);
+        await ForEachPoolAsync([.. closed.Pools.Select(p => (Year, p))], "reopened", (year, pool, ct) => pools.ReopenAsync(pool, year, 1, ct), cancellationToken);
+    }
+
+    /// <summary>Runs <paramref name="action"/> on every pool, <see cref="ConcurrentClients"/> at a time, printing progress
+    /// every tenth of the way when there are many.</summary>
+    private static async Task ForEachPoolAsync(
+        List<(BenchYear Year, string Pool)> all, string what, Func<BenchYear, string, CancellationToken, Task> action, CancellationToken cancellationToken)
+    {
         var done = 0;
         var clock = Stopwatch.StartNew();
         await Parallel.ForEachAsync(all, new ParallelOptions { MaxDegreeOfParallelism = ConcurrentClients, CancellationToken = cancellationToken },
             async (item, ct) =>
             {
-                await action(item.Set, item.Pool, ct);
+                await action(item.Year, item.Pool, ct);
                 var count = Interlocked.Increment(ref done);
-                if (count % Math.Max(1, all.Count / 10) == 0 && count < all.Count)
+                if (all.Count >= 50 && count % (all.Count / 10) == 0 && count < all.Count)
                 {
                     Progress($"  {count}/{all.Count} pools {what} ({clock.Elapsed.TotalSeconds:0} s)");
                 }
             });
     }
 
-    private static async Task<List<string>> FindingsAsync(ClosePools pools, IReadOnlyList<CloseSet> sets, int month, CancellationToken cancellationToken)
+    private static async Task<Throughput> RawAsync(
+        Measured measured, CloseSet set, int journalRowsPerPool, CancellationToken cancellationToken, bool journalOnly = false)
     {
-        var found = new List<string>();
-        foreach (var set in sets)
-        {
-            found.Add($"{set.Pools[0]}: {await pools.CheckNothingBlocksAsync(set.Pools[0], set.Year, month, cancellationToken)}");
-        }
-        return found;
-    }
-
-    private static async Task<Throughput> RawAsync(Measured measured, CloseSet set, int journalRowsPerPool, CancellationToken cancellationToken)
-    {
-        Progress($"Raw baseline: reading the ledger partitions of {set.Name}…");
-        var raw = await RawPartitionReads.RunAsync(measured.Tables, set, journalRowsPerPool, measured.AzuritePid, cancellationToken);
+        Progress($"Raw baseline: reading the ledger {(journalOnly ? "journals" : "partitions")} of {set.Name}…");
+        var raw = await RawPartitionReads.RunAsync(measured.Tables, set, journalRowsPerPool, journalOnly, measured.AzuritePid, cancellationToken);
         measured.Report.Throughputs.Add(raw);
         Progress($"  {raw.Seconds:0.00} s ({raw.Seconds * 1000 / set.Pools.Count:0.0} ms/pool)");
         return raw;
@@ -266,10 +293,10 @@ internal sealed class CloseScenario : IScenario
         return result;
     }
 
-    /// <summary>Closes <paramref name="month"/> of every pool of <paramref name="set"/> through the HTTP close, each client
-    /// taking the next pool as soon as its last close is answered; every answer must be 201 with a close link for the month.
-    /// Returns each close's latency in the order sent.</summary>
-    private static async Task<List<double>> CloseConcurrentlyAsync(List<ApiClient> clients, CloseSet set, int month, CancellationToken cancellationToken)
+    /// <summary>Closes month 1 of every pool of <paramref name="set"/> through the HTTP close, each client taking the next
+    /// pool as soon as its last close is answered; every answer must be 201 with a close link of month 1. Returns each
+    /// close's latency in the order sent.</summary>
+    private static async Task<List<double>> CloseConcurrentlyAsync(List<ApiClient> clients, CloseSet set, CancellationToken cancellationToken)
     {
         var next = -1;
         var clock = Stopwatch.StartNew();
@@ -278,15 +305,15 @@ internal sealed class CloseScenario : IScenario
         {
             for (var i = Interlocked.Increment(ref next); i < set.Pools.Count; i = Interlocked.Increment(ref next))
             {
-                var path = Invariant($"api/pools/{set.Pools[i]}/closes/{set.Year.Route}/{month}");
+                var path = $"api/pools/{set.Pools[i]}/closes/{set.Year.Route}/1";
                 var sent = clock.Elapsed;
                 var answer = await client.ExpectAsync(HttpMethod.Post, path, new { }, [201], cancellationToken);
                 latencies[i] = (sent, (clock.Elapsed - sent).TotalMilliseconds);
                 var link = answer.Json();
                 if (!link.TryGetProperty("kind", out var kind) || kind.GetString() != "close"
-                    || !link.TryGetProperty("month", out var closed) || closed.ValueKind != JsonValueKind.Number || closed.GetInt32() != month)
+                    || !link.TryGetProperty("month", out var month) || month.ValueKind != JsonValueKind.Number || month.GetInt32() != 1)
                 {
-                    throw new ApiCallFailedException($"POST /{path} answered 201 but not with the close link of month {month}.", answer.Body);
+                    throw new ApiCallFailedException($"POST /{path} answered 201 but not with the close link of month 1.", answer.Body);
                 }
             }
         }));
@@ -314,6 +341,21 @@ internal sealed class CloseScenario : IScenario
         var perSet = runs.Select(r => Invariant($"{r.Set.Pools.Count} pools {r.Result.Seconds:0.00} s ({r.Result.Seconds * 1000 / r.Set.Pools.Count:0} ms/pool)"));
         report.Notes.Add(Invariant($"Growth, {path}: {string.Join("; ", perSet)}; time({largest.Set.Pools.Count})/time({smallest.Set.Pools.Count}) = {ratio:0.00} (linear: {linear:0.#})."));
         Progress($"Growth, {path}: time x{ratio:0.00} for x{linear:0.#} pools");
+    }
+
+    /// <summary>The size of what one close writes for <paramref name="pool"/> (its first link: JSON with the frozen
+    /// statement and findings, and the CSV), read raw from the statements container: the handler keeps the links it
+    /// reads in memory.</summary>
+    private static async Task<string> LinkSizesAsync(BlobServiceClient blobs, string pool, CancellationToken cancellationToken)
+    {
+        var container = blobs.GetBlobContainerClient(Finance.Functions.Configuration.StorageNames.StatementsContainer);
+        var sizes = new List<string>();
+        await foreach (var blob in container.GetBlobsAsync($"{pool}/{Year.Route}/0001-", cancellationToken: cancellationToken))
+        {
+            var bytes = (await container.GetBlobClient(blob.Name).DownloadContentAsync(cancellationToken)).Value.Content.ToArray().Length;
+            sizes.Add(Invariant($"{Path.GetExtension(blob.Name).TrimStart('.')} {bytes / 1024.0:0} KB"));
+        }
+        return $"One close of a pool writes its link (JSON, with the frozen statement and the findings) and a CSV: for {pool}, {(sizes.Count == 0 ? "none found" : string.Join(", ", sizes))}.";
     }
 
     private static string Invariant(FormattableString text) => FormattableString.Invariant(text);

@@ -67,13 +67,14 @@ public sealed record StoredLink(string BlobName, CloseLink Link, byte[] Bytes, s
 /// </summary>
 public sealed class CloseChain(LedgerStorage storage, JsonSerializerOptions json)
 {
-    /// <summary>Links are written once and never change, so their bytes are kept once read (bounded).</summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> read = new(StringComparer.Ordinal);
-
-    private const int MaxCachedLinks = 2000;
+    /// <summary>The most bytes of links kept in <see cref="chains"/>; past it the cache starts again (a close's link is
+    /// about 150 KB for a 200-line pool, so this holds a year of closes for a few dozen pools).</summary>
+    private const long MaxCachedBytes = 32L * 1024 * 1024;
 
     /// <summary>Chains already read, by pool and year, with the tip they were read at: good while the tip has not moved.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (int Seq, string? Sha, IReadOnlyList<StoredLink> Links)> chains = new(StringComparer.Ordinal);
+
+    private long cachedBytes;
 
     private const string TipPrefix = "chain~";
 
@@ -108,19 +109,18 @@ public sealed class CloseChain(LedgerStorage storage, JsonSerializerOptions json
         var links = new List<StoredLink>();
         foreach (var name in names.Order(StringComparer.Ordinal))
         {
-            if (fresh || !read.TryGetValue(name, out var bytes))
-            {
-                bytes = (await Container.GetBlobClient(name).DownloadContentAsync(cancellationToken)).Value.Content.ToArray();
-                if (read.Count < MaxCachedLinks)
-                {
-                    read[name] = bytes;
-                }
-            }
+            var bytes = (await Container.GetBlobClient(name).DownloadContentAsync(cancellationToken)).Value.Content.ToArray();
             links.Add(new StoredLink(name, JsonSerializer.Deserialize<CloseLink>(bytes, json)!, bytes, Hash(bytes)));
         }
         // Kept only when the links read are exactly the tip's (an append moves the tip before writing its link).
-        if (links.Count == tipSeq && (links.Count == 0 ? tipSha is null : links[^1].Sha256 == tipSha) && chains.Count < MaxCachedLinks)
+        if (!fresh && links.Count == tipSeq && (links.Count == 0 ? tipSha is null : links[^1].Sha256 == tipSha))
         {
+            // Bounded by size: the bytes stay with the links (verification reads afresh), so count them.
+            if (Interlocked.Add(ref cachedBytes, links.Sum(l => (long)l.Bytes.Length)) > MaxCachedBytes)
+            {
+                chains.Clear();
+                Interlocked.Exchange(ref cachedBytes, links.Sum(l => (long)l.Bytes.Length));
+            }
             chains[key] = (tipSeq, tipSha, links);
         }
         return links;

@@ -225,16 +225,25 @@ public static class StatementsApi
                 return TypedResults.Bytes(StatementWorkbook.Write(statement, withPence), StatementWorkbook.ContentType);
             default:
                 // A frozen statement never changes: its JSON is made once per form and kept (bounded).
-                var body = FrozenJson.GetOrAdd($"{frozen.BlobName}|{withPence}", _ => JsonSerializer.SerializeToUtf8Bytes(Reformat(link.Statement!, withPence), json));
-                if (FrozenJson.Count > MaxFrozenJson)
+                var key = $"{frozen.BlobName}|{withPence}";
+                if (!FrozenJson.TryGetValue(key, out var body))
                 {
-                    FrozenJson.Clear();
+                    body = JsonSerializer.SerializeToUtf8Bytes(Reformat(link.Statement!, withPence), json);
+                    if (Interlocked.Add(ref frozenJsonBytes, body.Length) > MaxFrozenJsonBytes)
+                    {
+                        FrozenJson.Clear();
+                        Interlocked.Exchange(ref frozenJsonBytes, body.Length);
+                    }
+                    FrozenJson[key] = body;
                 }
                 return TypedResults.Bytes(body, "application/json");
         }
     }
 
-    private const int MaxFrozenJson = 500;
+    /// <summary>The most bytes of frozen statements' JSON kept; past it the cache starts again.</summary>
+    private const long MaxFrozenJsonBytes = 16L * 1024 * 1024;
+
+    private static long frozenJsonBytes;
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> FrozenJson = new(StringComparer.Ordinal);
 
