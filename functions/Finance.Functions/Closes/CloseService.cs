@@ -42,7 +42,7 @@ public sealed record ChainVerification(string PoolId, string FinancialYear, int 
 /// domain's rule), so closing month M is what reverses M's outstanding accruals into M+1; the close records their total.
 /// </summary>
 public sealed class CloseService(
-    LedgerStorage storage, LedgerRepository ledger, PoolSetupStore setups, OrganisationStore organisations, CloseChain chain, ControlTotals controlTotals,
+    LedgerStorage storage, LedgerRepository ledger, PoolSetupStore setups, CloseChain chain, ControlTotals controlTotals,
     IClock clock)
 {
     private const int MaxAppendAttempts = 5;
@@ -50,8 +50,7 @@ public sealed class CloseService(
     public async Task<(StoredSetup Stored, LedgerSetup Ledger)?> SetupAsync(string poolId, CancellationToken cancellationToken)
     {
         await storage.EnsureCreatedAsync(cancellationToken);
-        var stored = await setups.ReadAsync(poolId, cancellationToken);
-        return stored is null ? null : (stored, stored.ToLedgerSetup(await organisations.GetManyAsync(stored.OrganisationIds, cancellationToken)));
+        return await setups.ReadWithLedgerAsync(poolId, cancellationToken);
     }
 
     /// <summary>The findings for the month as the ledger stands now.</summary>

@@ -20,7 +20,7 @@ namespace Finance.Functions.Imports;
 /// rows, so a chunk posted again after a crash is answered from its first posting and writes nothing.
 /// </summary>
 public sealed partial class ImportRunner(
-    LedgerStorage storage, PoolSetupStore setups, OrganisationStore organisations, PostingService postings, IClock clock, JsonSerializerOptions json,
+    LedgerStorage storage, PoolSetupStore setups, PostingService postings, IClock clock, JsonSerializerOptions json,
     IConfiguration configuration, ILogger<ImportRunner> logger)
 {
     /// <summary>How long one runner holds an import before another may take it over (<see cref="AppSettings.ImportLeaseSeconds"/>).</summary>
@@ -81,13 +81,12 @@ public sealed partial class ImportRunner(
             return; // another runner took it in the meantime
         }
 
-        var stored = await setups.ReadAsync(poolId, cancellationToken);
-        if (stored is null)
+        if (await setups.ReadWithLedgerAsync(poolId, cancellationToken) is not { } setup)
         {
             await FinishAsync(record, ImportStatus.Failed, "The pool no longer exists.", cancellationToken);
             return;
         }
-        var ledgerSetup = stored.ToLedgerSetup(await organisations.GetManyAsync(stored.OrganisationIds, cancellationToken));
+        var (stored, ledgerSetup) = setup;
         var download = await storage.Container(StorageNames.ImportsContainer).GetBlobClient(record.BlobName).DownloadContentAsync(cancellationToken);
         var bytes = download.Value.Content.ToArray();
         if (!string.Equals(Convert.ToHexStringLower(SHA256.HashData(bytes)), record.FileSha256, StringComparison.Ordinal))
@@ -182,12 +181,11 @@ public sealed partial class ImportRunner(
             }
             catch (StaleSetupException) when (attempt < MaxBusyRetries)
             {
-                var stored = await setups.ReadAsync(record.PoolId, cancellationToken);
-                if (stored is null)
+                if (await setups.ReadWithLedgerAsync(record.PoolId, cancellationToken) is not { } fresh)
                 {
                     return "the pool no longer exists";
                 }
-                ledgerSetup = stored.ToLedgerSetup(await organisations.GetManyAsync(stored.OrganisationIds, cancellationToken));
+                ledgerSetup = fresh.Ledger;
             }
             catch (LedgerException e) when (e is MonthClosedException or PostingRefusedException or DuplicateEntryException or IdempotencyConflictException)
             {

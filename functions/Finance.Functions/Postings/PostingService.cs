@@ -79,11 +79,9 @@ public sealed class PostingService(LedgerStorage storage, LedgerRepository ledge
         if (errors.Any || unknown.Any || forbidden.Count > 0)
         {
             // A repeat of a key that succeeded gets its first answer, even if the set-up or the caller's rights changed since.
-            if (await ledger.GetIdempotencyAsync(ledgerSetup.Partition, key!, caller.Id, cancellationToken) is { } first)
+            if (await FirstAnswerAsync(ledgerSetup.Partition, key!, caller, hash, request.HttpContext, cancellationToken) is { } first)
             {
-                return first.IsSameRequest(hash)
-                    ? LedgerResults.Replay(first.Response, request.HttpContext)
-                    : LedgerResults.Refusal(new IdempotencyConflictException(first), request.HttpContext)!;
+                return first;
             }
             return errors.Any ? Problems.Validation(errors.ToDictionary())
                 : unknown.Any ? Problems.Unprocessable(unknown.ToDictionary(), "The posting names something the pool does not have.")
@@ -91,6 +89,19 @@ public sealed class PostingService(LedgerStorage storage, LedgerRepository ledge
         }
         return await PostAsync(ledgerSetup, entries, key!, caller, hash, request.HttpContext, cancellationToken);
     }
+
+    /// <summary>
+    /// The answer already given to this caller's Idempotency-Key in the partition: the first response again for the same
+    /// request, 409 for another; null when the key is new. For refusals decided before the ledger is asked (which itself
+    /// answers a repeat first), so a repeat gets its first answer whatever changed since.
+    /// </summary>
+    public async Task<IResult?> FirstAnswerAsync(
+        LedgerPartition partition, string key, Caller caller, string requestHash, HttpContext context, CancellationToken cancellationToken) =>
+        await ledger.GetIdempotencyAsync(partition, key, caller.Id, cancellationToken) is { } first
+            ? first.IsSameRequest(requestHash)
+                ? LedgerResults.Replay(first.Response, context)
+                : LedgerResults.Refusal(new IdempotencyConflictException(first), context)
+            : null;
 
     /// <summary>Posts <paramref name="entries"/> atomically under the caller's Idempotency-Key, answering 201 with the posting.</summary>
     public async Task<IResult> PostAsync(

@@ -86,11 +86,9 @@ public static class PostingsApi
         var partition = ledgerSetup.Partition;
         var hash = LedgerResults.RequestHash(request, bytes);
         // A repeat of the key answers as the first time did, even once the entry is reversed or the month closed.
-        if (await ledger.GetIdempotencyAsync(partition, key!, caller.Id, cancellationToken) is { } first)
+        if (await postings.FirstAnswerAsync(partition, key!, caller, hash, request.HttpContext, cancellationToken) is { } first)
         {
-            return first.IsSameRequest(hash)
-                ? LedgerResults.Replay(first.Response, request.HttpContext)
-                : LedgerResults.Refusal(new IdempotencyConflictException(first), request.HttpContext)!;
+            return first;
         }
         var original = await ledger.GetEntryAsync(partition, new EntryId(entryId), cancellationToken);
         if (original is null)

@@ -42,6 +42,14 @@ public sealed class PoolSetupStore(LedgerStorage storage, OrganisationStore orga
         return pool is null ? null : new StoredSetup(pool, lines.OrderBy(l => l.LineId, StringComparer.Ordinal).ToList());
     }
 
+    /// <summary>The stored set-up and the domain's view of it (organisations named from the directory), as it is now; null
+    /// when there is no such pool.</summary>
+    public async Task<(StoredSetup Stored, LedgerSetup Ledger)?> ReadWithLedgerAsync(string poolId, CancellationToken cancellationToken)
+    {
+        var stored = await ReadAsync(poolId, cancellationToken);
+        return stored is null ? null : (stored, stored.ToLedgerSetup(await organisations.GetManyAsync(stored.OrganisationIds, cancellationToken)));
+    }
+
     /// <summary>
     /// The set-up for posting, for the pool version access was decided on (<paramref name="pool"/>): from the cache when
     /// the pool row has not changed since, else read again. Null if the pool changed in between (the caller re-reads).
@@ -52,13 +60,11 @@ public sealed class PoolSetupStore(LedgerStorage storage, OrganisationStore orga
         {
             return (cached.Stored, cached.Ledger);
         }
-        var stored = await ReadAsync(pool.PoolId, cancellationToken);
-        if (stored is null)
+        if (await ReadWithLedgerAsync(pool.PoolId, cancellationToken) is not { } read)
         {
             return null;
         }
-        var directory = await organisations.GetManyAsync(stored.OrganisationIds, cancellationToken);
-        var ledger = stored.ToLedgerSetup(directory);
+        var (stored, ledger) = read;
         cache[pool.PoolId] = (stored.Pool.ETag, DateTimeOffset.UtcNow, stored, ledger);
         // Access was decided on the version the caller read; if the pool changed since, that decision may not stand.
         return stored.Pool.ETag == pool.ETag ? (stored, ledger) : null;

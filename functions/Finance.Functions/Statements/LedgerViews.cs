@@ -31,14 +31,22 @@ public sealed class LedgerViews(LedgerStorage storage, LedgerRepository ledger, 
     /// The budget statement to <paramref name="month"/>: as the ledger stands (<paramref name="asAt"/> null; drawn now)
     /// or as it stood at <paramref name="asAt"/>. Null when the pool changed while being read (the caller answers 503).
     /// </summary>
-    public async Task<LedgerView<BudgetStatement>?> StatementAsync(PoolRecord pool, FinancialMonth month, Instant? asAt, CancellationToken cancellationToken)
+    public async Task<LedgerView<BudgetStatement>?> StatementAsync(PoolRecord pool, FinancialMonth month, Instant? asAt, CancellationToken cancellationToken) =>
+        await StateAsync(pool, asAt, cancellationToken) is { } state ? Statement(state, month, asAt) : null;
+
+    /// <summary>The pool position to <paramref name="month"/>, as the ledger stands or stood at <paramref name="asAt"/>.</summary>
+    public async Task<LedgerView<PoolPosition>?> PositionAsync(PoolRecord pool, FinancialMonth month, Instant? asAt, CancellationToken cancellationToken) =>
+        await StateAsync(pool, asAt, cancellationToken) is { } state ? Position(state, month, asAt) : null;
+
+    /// <summary>The statement and the position as the ledger stands, from one read of it (the organisation summary).</summary>
+    public async Task<(LedgerView<BudgetStatement> Statement, LedgerView<PoolPosition> Position)?> StatementAndPositionAsync(
+        PoolRecord pool, FinancialMonth month, CancellationToken cancellationToken) =>
+        await StateAsync(pool, null, cancellationToken) is { } state ? (Statement(state, month, null), Position(state, month, null)) : null;
+
+    private LedgerView<BudgetStatement> Statement(
+        (LedgerSetup Setup, LedgerHead Head, IReadOnlyList<JournalEntry> Entries, string Version) state, FinancialMonth month, Instant? asAt)
     {
-        var state = await StateAsync(pool, asAt, cancellationToken);
-        if (state is null)
-        {
-            return null;
-        }
-        var (setup, head, entries, version) = state.Value;
+        var (setup, head, entries, version) = state;
         var drawnAt = asAt ?? clock.GetCurrentInstant();
         var statement = asAt is null
             ? Cached($"statement|{version}|{month.Number}", () => Checked(BudgetStatement.Compute(setup.Pool, setup.Lines, entries, month, head.LatestPostedAt ?? drawnAt)))
@@ -47,15 +55,10 @@ public sealed class LedgerViews(LedgerStorage storage, LedgerRepository ledger, 
         return new LedgerView<BudgetStatement>(statement, $"{version}-m{month.Number}", head.IsClosed(month));
     }
 
-    /// <summary>The pool position to <paramref name="month"/>, as the ledger stands or stood at <paramref name="asAt"/>.</summary>
-    public async Task<LedgerView<PoolPosition>?> PositionAsync(PoolRecord pool, FinancialMonth month, Instant? asAt, CancellationToken cancellationToken)
+    private LedgerView<PoolPosition> Position(
+        (LedgerSetup Setup, LedgerHead Head, IReadOnlyList<JournalEntry> Entries, string Version) state, FinancialMonth month, Instant? asAt)
     {
-        var state = await StateAsync(pool, asAt, cancellationToken);
-        if (state is null)
-        {
-            return null;
-        }
-        var (setup, head, entries, version) = state.Value;
+        var (setup, head, entries, version) = state;
         var drawnAt = asAt ?? clock.GetCurrentInstant();
         var position = asAt is null
             ? Cached($"position|{version}|{month.Number}", () => PoolPosition.Compute(setup.Pool, setup.Lines, entries, month, head.LatestPostedAt ?? drawnAt))

@@ -85,7 +85,7 @@ public static class StatementsApi
         var etag = $"W/\"{view.Version}-{format}-{(withPence ? "p" : "w")}\"";
         context.Response.Headers.ETag = etag;
         context.Response.Headers.Vary = "Accept";
-        if (context.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == etag || t.Trim() == "*")))
+        if (MatchesIfNoneMatch(context.Request, etag))
         {
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }
@@ -174,14 +174,12 @@ public static class StatementsApi
         {
             var year = FinancialYear.Parse(pool.FinancialYear);
             var financialMonth = year.Month(month ?? DefaultMonth(year, clock));
-            var statement = await views.StatementAsync(pool, financialMonth, null, cancellationToken);
-            var position = await views.PositionAsync(pool, financialMonth, null, cancellationToken);
-            if (statement is null || position is null)
+            if (await views.StatementAndPositionAsync(pool, financialMonth, cancellationToken) is not { } read)
             {
                 continue; // changed while being read; the next read shows it
             }
-            var s = statement.Value;
-            var p = position.Value;
+            var s = read.Statement.Value;
+            var p = read.Position.Value;
             var mine = p.Partners.FirstOrDefault(x => x.Partner.Value == organisationId);
             Amount A(Finance.Domain.Money.Pence value) => Amount.Of(value, withPence);
             rows.Add(new PoolSummaryResource(
@@ -205,7 +203,7 @@ public static class StatementsApi
         context.Response.Headers.ETag = etag;
         context.Response.Headers.Vary = "Accept";
         context.Response.Headers["X-Frozen-Statement"] = frozen.BlobName;
-        if (context.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == etag || t.Trim() == "*")))
+        if (MatchesIfNoneMatch(context.Request, etag))
         {
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }
@@ -279,19 +277,21 @@ public static class StatementsApi
         return year.Contains(today) ? FinancialMonth.Containing(today).Number : today > year.LastDay ? 12 : 1;
     }
 
+    /// <summary>Whether If-None-Match names this ETag (or is *): the answer is then 304.</summary>
+    private static bool MatchesIfNoneMatch(HttpRequest request, string etag) =>
+        request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == etag || t.Trim() == "*"));
+
     /// <summary>The month, as-at and pence flag of a statement or position request; a year the pool is not for is 404.</summary>
     private static (FinancialMonth? Month, Instant? AsAt, bool WithPence) ReadPeriod(
         PoolRecord pool, string year, string month, HttpRequest request, IClock clock, FieldErrors errors, out IResult? notFound)
     {
         notFound = null;
-        var poolYear = FinancialYear.Parse(pool.FinancialYear);
-        var asked = FinancialYear.Parse(year.Replace('-', '/'));
-        if (asked != poolYear)
+        if (PoolPeriods.Month(pool, year, month) is not { } financialMonth)
         {
-            notFound = Problems.NotFound($"Pool '{pool.PoolId}' is for {poolYear}; it has no statements for {asked}.");
+            notFound = Problems.NotFound($"Pool '{pool.PoolId}' is for {pool.FinancialYear}; it has no statements for {year.Replace('-', '/')}.");
             return (null, null, false);
         }
-        var financialMonth = poolYear.Month(int.Parse(month, NumberStyles.None, CultureInfo.InvariantCulture));
+        var poolYear = financialMonth.Year;
         Instant? asAt = null;
         var asAtText = request.Query["asAt"].ToString();
         if (asAtText.Length > 0)
