@@ -34,7 +34,7 @@ if [ "${LedgerStorage__ConnectionString:-}" = "UseDevelopmentStorage=true" ]; th
     echo "Azurite (or another storage emulator) already listens on 10000/10002; using it."
   else
     mkdir -p .azurite
-    node node_modules/azurite/dist/src/azurite.js --location .azurite --silent --skipApiVersionCheck --loose \
+    node node_modules/azurite/dist/src/azurite.js --location .azurite --silent \
       --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 > .azurite/azurite.log 2>&1 &
     pids+=($!)
     for _ in $(seq 1 100); do listening 10002 && listening 10000 && break; sleep 0.2; done

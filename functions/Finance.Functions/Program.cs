@@ -32,7 +32,7 @@ static async Task<int> Serve(string[] args)
     // Nothing is sent to storage or to the issuer here.
     try
     {
-        app.Services.GetRequiredService<Finance.Functions.Configuration.LedgerStorage>();
+        app.Services.GetRequiredService<Finance.Storage.LedgerStorage>();
         app.Services.GetRequiredService<IOptionsMonitor<JwtBearerOptions>>().Get(JwtBearerDefaults.AuthenticationScheme);
         _ = app.Services.GetRequiredService<IOptions<RateLimiterOptions>>().Value;
     }

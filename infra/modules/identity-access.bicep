@@ -56,7 +56,7 @@ resource hostTableContributor 'Microsoft.Authorization/roleAssignments@2022-04-0
   }
 }
 
-// Ledger: read and write journal entries, pools, idempotency records, directory and runs.
+// Ledger: read and write journal entries (with their idempotency records), pools, directory and runs.
 resource ledgerTableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(ledgerStorage.id, principalId, roleIds.storageTableDataContributor)
   scope: ledgerStorage

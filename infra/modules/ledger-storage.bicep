@@ -39,7 +39,6 @@ param statementsRetentionLocked bool
 var tableNames = [
   'Pools'
   'Ledger'
-  'Idempotency'
   'Directory'
   'Runs'
 ]

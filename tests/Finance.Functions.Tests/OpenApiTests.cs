@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using Finance.Functions.Access;
+using Finance.Domain.Principals;
 using Finance.Functions.Tests.Access;
 using Finance.Functions.Tests.Postings;
 using FluentAssertions;

@@ -1,6 +1,7 @@
 using Finance.Functions.Configuration;
 using Finance.Infra.Tests.Bicep;
 using Finance.Infra.Tests.Rules;
+using Finance.Storage;
 using FluentAssertions;
 using Xunit;
 

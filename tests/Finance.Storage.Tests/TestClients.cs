@@ -1,38 +1,45 @@
 using Azure;
-using Azure.Core.Pipeline;
-using Finance.Storage.Blobs;
-using Finance.Storage.Tables;
+using Azure.Core;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
 
 namespace Finance.Storage.Tests;
 
-/// <summary>Clients on the test Azurite, each test on its own table or container.</summary>
+/// <summary>The official clients on the test Azurite, built as the app builds them, each test on its own table or container.</summary>
 internal static class TestClients
 {
-    public static StorageConnection Connection(StorageAzurite azurite) => StorageConnection.Parse(azurite.ConnectionString);
+    public static LedgerStorage Storage(StorageAzurite azurite, Action<ClientOptions>? configure = null) =>
+        LedgerStorage.ForConnectionString(azurite.ConnectionString, configure);
 
-    public static async Task<TableClient> NewTableAsync(StorageAzurite azurite)
+    public static async Task<TableClient> NewTableAsync(StorageAzurite azurite, Action<ClientOptions>? configure = null)
     {
-        var table = new TableServiceClient(Connection(azurite)).GetTableClient(StorageAzurite.UniqueName("t"));
+        var table = Storage(azurite, configure).Table(StorageAzurite.UniqueName("t"));
         await table.CreateIfNotExistsAsync();
         return table;
     }
 
-    public static async Task<BlobContainerClient> NewContainerAsync(StorageAzurite azurite, StorageClientOptions? options = null)
+    /// <summary>The same table through clients with other options (a lossy pipeline, say).</summary>
+    public static TableClient SameTable(StorageAzurite azurite, TableClient table, Action<ClientOptions> configure) =>
+        Storage(azurite, configure).Table(table.Name);
+
+    public static async Task<BlobContainerClient> NewContainerAsync(StorageAzurite azurite, Action<ClientOptions>? configure = null)
     {
-        var container = new BlobServiceClient(Connection(azurite), options).GetBlobContainerClient(StorageAzurite.UniqueName("c"));
+        var container = Storage(azurite, configure).Blobs.GetBlobContainerClient(StorageAzurite.UniqueName("c"));
         await container.CreateIfNotExistsAsync();
         return container;
     }
 
-    /// <summary>Options whose transport fails the test if any request reaches it: for "refused before sending" checks.</summary>
-    public static StorageClientOptions Offline(out RequestCounter counter)
+    /// <summary>A transport that fails the test if any request reaches it: for "refused before sending" checks.</summary>
+    public static Action<ClientOptions> Offline(out RequestCounter counter)
     {
-        counter = new RequestCounter();
-        return new StorageClientOptions { Transport = new HttpClientTransport(new HttpClient(counter)) };
+        var counting = new RequestCounter();
+        counter = counting;
+        return options =>
+        {
+            options.Transport = new Azure.Core.Pipeline.HttpClientTransport(new HttpClient(counting));
+            options.Retry.MaxRetries = 0;
+        };
     }
-
-    public static TableClient OfflineTable(out RequestCounter counter) =>
-        new TableServiceClient(StorageConnection.Parse("UseDevelopmentStorage=true"), Offline(out counter)).GetTableClient("offline");
 
     public static async Task<List<T>> ToListAsync<T>(this AsyncPageable<T> pageable)
         where T : notnull
@@ -45,23 +52,12 @@ internal static class TestClients
         return items;
     }
 
-    public static async Task<List<Page<T>>> PagesAsync<T>(this AsyncPageable<T> pageable, string? continuationToken = null, int? pageSizeHint = null)
-        where T : notnull
-    {
-        var pages = new List<Page<T>>();
-        await foreach (var page in pageable.AsPages(continuationToken, pageSizeHint))
-        {
-            pages.Add(page);
-        }
-        return pages;
-    }
-
     /// <summary>Adds entities in transactions of 100 (all must share a partition).</summary>
     public static async Task AddInBatchesAsync(this TableClient table, IEnumerable<TableEntity> entities)
     {
-        foreach (var chunk in entities.Chunk(TableClient.MaxTransactionActions))
+        foreach (var chunk in entities.Chunk(TableTransactions.MaxActions))
         {
-            await table.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Add, e)));
+            await TableTransactions.SubmitAsync(table, chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Add, e)).ToList(), default);
         }
     }
 }

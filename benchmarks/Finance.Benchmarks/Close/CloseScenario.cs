@@ -1,11 +1,10 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
 using Finance.Benchmarks.Harness;
 using Finance.Benchmarks.Posting;
-using Finance.Functions.Access;
-using Finance.Storage;
-using Finance.Storage.Blobs;
-using Finance.Storage.Tables;
+using Finance.Domain.Principals;
 using Finance.Testing;
 
 namespace Finance.Benchmarks.Close;
@@ -83,7 +82,7 @@ internal sealed class CloseScenario : IScenario
         Progress("Starting Azurite (in memory)…");
         await using var azurite = await Azurite.StartAsync();
         var azuritePid = LinuxProcesses.FindAzurite(azurite.TablePort);
-        var connection = StorageConnection.Parse(azurite.ConnectionString);
+        var storage = Finance.Storage.LedgerStorage.ForConnectionString(azurite.ConnectionString);
 
         Progress($"Starting the handler ({AppProcess.HandlerAssembly()})…");
         await using var handler = await HandlerUnderTest.StartAsync(azurite, cancellationToken);
@@ -94,7 +93,7 @@ internal sealed class CloseScenario : IScenario
         }
         try
         {
-            var measured = new Measured(handler, azuritePid, report, new TableServiceClient(connection), new BlobServiceClient(connection));
+            var measured = new Measured(handler, azuritePid, report, storage.Tables, storage.Blobs);
             await MeasureAsync(measured, plan, cancellationToken);
         }
         catch (Exception e) when (e is ApiCallFailedException or HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
@@ -348,9 +347,9 @@ internal sealed class CloseScenario : IScenario
     /// reads in memory.</summary>
     private static async Task<string> LinkSizesAsync(BlobServiceClient blobs, string pool, CancellationToken cancellationToken)
     {
-        var container = blobs.GetBlobContainerClient(Finance.Functions.Configuration.StorageNames.StatementsContainer);
+        var container = blobs.GetBlobContainerClient(Finance.Storage.StorageNames.StatementsContainer);
         var sizes = new List<string>();
-        await foreach (var blob in container.GetBlobsAsync($"{pool}/{Year.Route}/0001-", cancellationToken: cancellationToken))
+        await foreach (var blob in container.GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = $"{pool}/{Year.Route}/0001-" }, cancellationToken))
         {
             var bytes = (await container.GetBlobClient(blob.Name).DownloadContentAsync(cancellationToken)).Value.Content.ToArray().Length;
             sizes.Add(Invariant($"{Path.GetExtension(blob.Name).TrimStart('.')} {bytes / 1024.0:0} KB"));

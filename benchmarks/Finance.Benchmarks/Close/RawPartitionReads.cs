@@ -1,6 +1,6 @@
 using System.Diagnostics;
+using Azure.Data.Tables;
 using Finance.Benchmarks.Harness;
-using Finance.Storage.Tables;
 
 namespace Finance.Benchmarks.Close;
 
@@ -12,7 +12,7 @@ namespace Finance.Benchmarks.Close;
 /// </summary>
 internal static class RawPartitionReads
 {
-    /// <summary>The handler's ledger table (Finance.Functions.Configuration.StorageNames.LedgerTable).</summary>
+    /// <summary>The handler's ledger table (Finance.Storage.StorageNames.LedgerTable).</summary>
     public const string LedgerTable = "Ledger";
 
     private const string JournalPrefix = "journal~";
@@ -35,11 +35,11 @@ internal static class RawPartitionReads
         {
             var partition = set.Year.Partition(pool);
             var filter = journalOnly
-                ? TableFilter.Create($"PartitionKey eq {partition} and RowKey ge {JournalPrefix} and RowKey lt {JournalEnd}")
-                : TableFilter.Create($"PartitionKey eq {partition}");
+                ? TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {JournalPrefix} and RowKey lt {JournalEnd}")
+                : TableClient.CreateQueryFilter($"PartitionKey eq {partition}");
             var sent = clock.Elapsed;
             var (all, journal) = (0, 0);
-            await foreach (var row in table.QueryAsync(filter, cancellationToken: cancellationToken))
+            await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
             {
                 all++;
                 journal += row.RowKey.StartsWith(JournalPrefix, StringComparison.Ordinal) ? 1 : 0;

@@ -1,3 +1,4 @@
+using Finance.Domain.Principals;
 using Finance.Functions.Access;
 using Finance.Testing;
 

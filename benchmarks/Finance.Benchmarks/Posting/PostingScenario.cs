@@ -3,9 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Finance.Benchmarks.Harness;
-using Finance.Functions.Access;
-using Finance.Storage;
-using Finance.Storage.Tables;
+using Finance.Domain.Principals;
 using Finance.Testing;
 
 namespace Finance.Benchmarks.Posting;
@@ -67,7 +65,7 @@ internal sealed partial class PostingScenario : IScenario
         var azuritePid = LinuxProcesses.FindAzurite(azurite.TablePort);
 
         Progress($"Raw baseline: {lines} entities in {RawTableBaseline.EntitiesPerTransaction}-entity transactions…");
-        var tables = new TableServiceClient(StorageConnection.Parse(azurite.ConnectionString));
+        var tables = Finance.Storage.LedgerStorage.ForConnectionString(azurite.ConnectionString).Tables;
         var raw = await RawTableBaseline.RunAsync(tables, lines, azuritePid, cancellationToken);
         report.Throughputs.Add(raw);
         Progress($"  {raw.PerSecond:0} entities/s");

@@ -1,17 +1,17 @@
 using System.Diagnostics;
+using Azure.Data.Tables;
 using Finance.Benchmarks.Harness;
-using Finance.Storage.Tables;
 
 namespace Finance.Benchmarks.Posting;
 
 /// <summary>
 /// The ceiling the posting paths are compared with: journal-like entities written straight to one partition of a fresh
-/// table in full 100-entity transactions, one after another, through our own Table client. Nothing the ledger does
+/// table in full 100-entity transactions, one after another, through the official Azure.Data.Tables client, configured as the app configures it. Nothing the ledger does
 /// (checks, balances, idempotency, HTTP) is in it.
 /// </summary>
 internal static class RawTableBaseline
 {
-    public const int EntitiesPerTransaction = TableClient.MaxTransactionActions;
+    public const int EntitiesPerTransaction = Finance.Storage.TableTransactions.MaxActions;
 
     /// <summary>Transactions sent to another table first, so connection set-up and JIT are not measured.</summary>
     public const int WarmUpTransactions = 20;
@@ -44,7 +44,7 @@ internal static class RawTableBaseline
 
         // Everything sent must be there, or the figure is for less work than it claims.
         var stored = 0;
-        await foreach (var _ in table.QueryAsync(TableFilter.Create($"PartitionKey eq {Partition}"), select: [TableEntity.RowKeyName], cancellationToken: cancellationToken))
+        await foreach (var _ in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {Partition}"), select: ["RowKey"], cancellationToken: cancellationToken))
         {
             stored++;
         }

@@ -1,9 +1,9 @@
 using System.Diagnostics;
+using Azure.Data.Tables;
 using Finance.Benchmarks.Harness;
 using Finance.Domain.Calendar;
 using Finance.Domain.Model;
 using Finance.Storage.Ledger;
-using Finance.Storage.Tables;
 
 namespace Finance.Benchmarks.Statement;
 
@@ -48,10 +48,10 @@ internal static class RawReadBaseline
         TableServiceClient service, string pool, string financialYear, int clients, TimeSpan concurrentFor, Pids pids, CancellationToken cancellationToken)
     {
         var partitionKey = new LedgerPartition(new PoolId(pool), FinancialYear.Parse(financialYear)).PartitionKey;
-        var ledger = service.GetTableClient(Finance.Functions.Configuration.StorageNames.LedgerTable);
-        var pools = service.GetTableClient(Finance.Functions.Configuration.StorageNames.PoolsTable);
-        var balanceFilter = TableFilter.Create($"PartitionKey eq {partitionKey} and RowKey ge {BalancePrefix} and RowKey le {HeadRowKey}");
-        var partitionFilter = TableFilter.Create($"PartitionKey eq {partitionKey}");
+        var ledger = service.GetTableClient(Finance.Storage.StorageNames.LedgerTable);
+        var pools = service.GetTableClient(Finance.Storage.StorageNames.PoolsTable);
+        var balanceFilter = TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey} and RowKey ge {BalancePrefix} and RowKey le {HeadRowKey}");
+        var partitionFilter = TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey}");
 
         // What the statement reads must be there: a line balance per line and the head last, else the figure is for
         // other rows than the endpoint serves.
@@ -80,8 +80,8 @@ internal static class RawReadBaseline
         runs.Add(concurrentScan);
         runs.Add(await ConcurrentAsync($"raw: pool row + head, 2 point reads, {clients} clients", "pairs", clients, concurrentFor, async (_, ct) =>
         {
-            var poolRow = await pools.GetEntityIfExistsAsync(pool, PoolRowKey, cancellationToken: ct);
-            var head = await ledger.GetEntityIfExistsAsync(partitionKey, HeadRowKey, cancellationToken: ct);
+            var poolRow = await pools.GetEntityIfExistsAsync<TableEntity>(pool, PoolRowKey, cancellationToken: ct);
+            var head = await ledger.GetEntityIfExistsAsync<TableEntity>(partitionKey, HeadRowKey, cancellationToken: ct);
             return poolRow.HasValue && head.HasValue ? new LoadAnswer(2) : new LoadAnswer(0, "pool row or head not found");
         }, pids, cancellationToken));
         return new Figures(runs, concurrentScan, balanceKeys.Count, partitionRows);
@@ -90,7 +90,7 @@ internal static class RawReadBaseline
     private static async Task<List<string>> RowKeysAsync(TableClient table, string filter, CancellationToken cancellationToken)
     {
         var keys = new List<string>();
-        await foreach (var row in table.QueryAsync(filter, select: [TableEntity.RowKeyName], cancellationToken: cancellationToken))
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
         {
             keys.Add(row.RowKey);
         }
@@ -101,7 +101,7 @@ internal static class RawReadBaseline
     private static async Task<int> CountAsync(TableClient table, string filter, CancellationToken cancellationToken)
     {
         var rows = 0;
-        await foreach (var _ in table.QueryAsync(filter, cancellationToken: cancellationToken))
+        await foreach (var _ in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
             rows++;
         }

@@ -1,10 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Azure.Data.Tables;
 using Finance.Benchmarks.Harness;
 using Finance.Benchmarks.Posting;
-using Finance.Functions.Access;
-using Finance.Storage;
-using Finance.Storage.Tables;
+using Finance.Domain.Principals;
 using Finance.Testing;
 
 namespace Finance.Benchmarks.Statement;
@@ -68,7 +67,7 @@ internal sealed class StatementScenario : IScenario
         }
         try
         {
-            var tables = new TableServiceClient(StorageConnection.Parse(azurite.ConnectionString));
+            var tables = Finance.Storage.LedgerStorage.ForConnectionString(azurite.ConnectionString).Tables;
             await MeasureAsync(new Measured(handler, azuritePid, report, options), tables, cancellationToken);
         }
         catch (Exception e) when (e is ApiCallFailedException or HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)

@@ -1,5 +1,6 @@
 using Finance.Functions.Hosting;
 using Finance.Functions.Pools;
+using Finance.Storage.Pools;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 

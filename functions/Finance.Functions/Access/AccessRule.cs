@@ -1,3 +1,5 @@
+using Finance.Domain.Principals;
+
 namespace Finance.Functions.Access;
 
 /// <summary>How far a role reaches at one function. Flags: a role may reach its own organisations' pools and the pools it
@@ -47,7 +49,7 @@ public sealed class AccessRule
     {
         Kind = kind;
         PoolParameter = poolParameter;
-        Grants = Access.Roles.All.ToDictionary(role => role, role => grants.GetValueOrDefault(role, Reach.None));
+        Grants = Finance.Domain.Principals.Roles.All.ToDictionary(role => role, role => grants.GetValueOrDefault(role, Reach.None));
     }
 
     public AccessKind Kind { get; }

@@ -1,3 +1,5 @@
+using Finance.Domain.Principals;
+
 namespace Finance.Functions.Access;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Text;
+using Finance.Domain.Principals;
 using Finance.Functions.Hosting;
 
 namespace Finance.Functions.Access;

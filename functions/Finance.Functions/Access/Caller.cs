@@ -1,4 +1,5 @@
 using System.Reflection;
+using Finance.Domain.Principals;
 
 namespace Finance.Functions.Access;
 

@@ -1,5 +1,6 @@
 using System.Security.Claims;
-using Finance.Functions.Memberships;
+using Finance.Domain.Principals;
+using Finance.Storage.Directory;
 
 namespace Finance.Functions.Access;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using Finance.Domain.Principals;
 using Finance.Functions.Configuration;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;

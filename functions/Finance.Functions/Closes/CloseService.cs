@@ -1,14 +1,13 @@
-using Azure;
 using Finance.Domain.Calendar;
-using Finance.Domain.Reconciliation;
 using Finance.Domain.Ledger;
+using Finance.Domain.Reconciliation;
 using Finance.Domain.Statements;
 using Finance.Domain.YearEnd;
-using Finance.Functions.Configuration;
-using Finance.Functions.Pools;
-using Finance.Functions.Setup;
 using Finance.Functions.Statements;
+using Finance.Storage;
+using Finance.Storage.Closes;
 using Finance.Storage.Ledger;
+using Finance.Storage.Pools;
 using NodaTime;
 
 namespace Finance.Functions.Closes;
@@ -42,7 +41,7 @@ public sealed record ChainVerification(string PoolId, string FinancialYear, int 
 /// domain's rule), so closing month M is what reverses M's outstanding accruals into M+1; the close records their total.
 /// </summary>
 public sealed class CloseService(
-    LedgerStorage storage, LedgerRepository ledger, PoolSetupStore setups, CloseChain chain, ControlTotals controlTotals,
+    LedgerStorage storage, LedgerRepository ledger, PoolSetupStore setups, CloseChain chain, ControlTotalStore controlTotals,
     IClock clock)
 {
     private const int MaxAppendAttempts = 5;
@@ -88,7 +87,7 @@ public sealed class CloseService(
             var head = await ledger.ReadHeadAsync(partition, cancellationToken);
             var links = await chain.ReadAsync(pool.PoolId, month.Year, cancellationToken);
             var latest = links.LastOrDefault(l => l.Link.Month == month.Number);
-            if (head.IsClosed(month) && latest?.Link.Kind == nameof(CloseEventKind.Close))
+            if (head.IsClosed(month) && latest?.Link.Kind == CloseEventKind.Close)
             {
                 return new CloseOutcome(CloseOutcomeKind.AlreadyClosed, latest, latest.Link.Findings, $"{month} is already closed.");
             }
@@ -98,7 +97,7 @@ public sealed class CloseService(
             }
             var entries = await ledger.ReadAllEntriesAsync(partition, cancellationToken: cancellationToken);
             var report = Reconcile(setup.Ledger, entries, month, clock.GetCurrentInstant(), links, await controlTotals.ForMonthAsync(pool.PoolId, month, cancellationToken));
-            var findings = report.Findings.Select(Record).ToList();
+            var findings = report.Findings.Select(FindingRecord.From).ToList();
             if (!head.IsClosed(month))
             {
                 if (report.HasBlocking && string.IsNullOrWhiteSpace(overrideReason))
@@ -127,14 +126,15 @@ public sealed class CloseService(
             try
             {
                 var link = await chain.AppendAsync(
+                    pool.PoolId, month.Year,
                     (seq, previous) => new CloseLink(
-                        seq, nameof(CloseEventKind.Close), pool.PoolId, month.Year.ToString(), month.Number, at, by, null, overrideReason, head.Seq,
-                        pool.SetupVersion, previous, StatementResource.From(statement, monthClosed: true, withPence: true), null, null, accruals.Value, findings, yearEnd),
+                        CloseLink.CurrentFormat, seq, CloseEventKind.Close, pool.PoolId, month.Year.ToString(), month.Number, at, by, null, overrideReason,
+                        head.Seq, pool.SetupVersion, previous, FrozenStatement.From(statement), null, null, accruals.Value, findings, yearEnd),
                     _ => StatementCsv.Write(statement, withPence: true),
                     cancellationToken);
                 return new CloseOutcome(CloseOutcomeKind.Closed, link, findings, $"{month} closed.");
             }
-            catch (RequestFailedException e) when (e.Status == StatusCodes.Status412PreconditionFailed && attempt < MaxAppendAttempts)
+            catch (StaleRecordException) when (attempt < MaxAppendAttempts)
             {
                 // Another close or reopening of this pool moved the chain: read again and decide again.
             }
@@ -164,10 +164,8 @@ public sealed class CloseService(
         (StoredSetup Stored, LedgerSetup Ledger) setup, IReadOnlyList<JournalEntry> frozen, Instant at, string by, CancellationToken cancellationToken)
     {
         var result = YearEndClose.Compute(setup.Ledger.Pool, setup.Ledger.Lines, frozen, at, by);
-        var nextRecord = setup.Stored.Pool with { FinancialYear = result.Year.Next.ToString() };
-        var nextPool = StoredSetup.ToDomainPool(
-            nextRecord, SetupJson.Streams(nextRecord), SetupJson.Agreement(nextRecord),
-            setup.Ledger.Pool.Organisations.ToDictionary(o => o.Id.Value, StringComparer.Ordinal), setup.Stored.OrganisationIds);
+        var nextRecord = setup.Stored.Pool with { Year = result.Year.Next };
+        var nextPool = StoredSetup.ToDomainPool(nextRecord, setup.Ledger.Pool.Organisations.ToDictionary(o => o.Id.Value, StringComparer.Ordinal));
         var nextSetup = new LedgerSetup(nextPool, setup.Stored.Lines.Select(l => StoredSetup.ToDomainLine(nextPool, l)).ToList(), setup.Ledger.Version);
         if (result.CarryForwardEntries.Count > 0)
         {
@@ -208,14 +206,15 @@ public sealed class CloseService(
             try
             {
                 var link = await chain.AppendAsync(
+                    pool.PoolId, month.Year,
                     (seq, previous) => new CloseLink(
-                        seq, nameof(CloseEventKind.Reopen), pool.PoolId, month.Year.ToString(), month.Number, clock.GetCurrentInstant(), by, reason, null,
-                        head.Seq, pool.SetupVersion, previous, null, null, null, 0, []),
+                        CloseLink.CurrentFormat, seq, CloseEventKind.Reopen, pool.PoolId, month.Year.ToString(), month.Number, clock.GetCurrentInstant(),
+                        by, reason, null, head.Seq, pool.SetupVersion, previous, null, null, null, 0, []),
                     null,
                     cancellationToken);
                 return new CloseOutcome(CloseOutcomeKind.Reopened, link, [], $"{month} reopened.");
             }
-            catch (RequestFailedException e) when (e.Status == StatusCodes.Status412PreconditionFailed && attempt < MaxAppendAttempts)
+            catch (StaleRecordException) when (attempt < MaxAppendAttempts)
             {
                 // The month is open again already; the next try records the reopening on the chain's new tip.
                 await ledger.CloseMonthAsync(partition, month, cancellationToken);
@@ -228,7 +227,7 @@ public sealed class CloseService(
     {
         var links = await chain.ReadAsync(poolId, month.Year, cancellationToken);
         var latest = links.LastOrDefault(l => l.Link.Month == month.Number);
-        return latest?.Link.Kind == nameof(CloseEventKind.Close) ? latest : null;
+        return latest?.Link.Kind == CloseEventKind.Close ? latest : null;
     }
 
     public Task<byte[]> FrozenCsvAsync(StoredLink frozen, CancellationToken cancellationToken) =>
@@ -276,28 +275,25 @@ public sealed class CloseService(
                 problems.Add($"{name}: carries previous SHA-256 {link.PreviousSha256 ?? "(none)"}, but the link before it hashes to {previous ?? "(none)"}: the chain is broken here.");
             }
             previous = sha;
-            if (link.Kind != nameof(CloseEventKind.Close))
+            if (link.Kind != CloseEventKind.Close)
             {
                 continue;
             }
             if (link.CsvBlob is { } csvName)
             {
-                try
-                {
-                    var csv = await chain.ReadBlobAsync(csvName, cancellationToken);
-                    if (CloseChain.Hash(csv) != link.CsvSha256)
-                    {
-                        problems.Add($"{csvName}: its SHA-256 is not the one its close recorded.");
-                    }
-                }
-                catch (RequestFailedException e) when (e.Status == 404)
+                var csv = await chain.ReadBlobIfExistsAsync(csvName, cancellationToken);
+                if (csv is null)
                 {
                     problems.Add($"{csvName}: missing.");
+                }
+                else if (CloseChain.Hash(csv) != link.CsvSha256)
+                {
+                    problems.Add($"{csvName}: its SHA-256 is not the one its close recorded.");
                 }
             }
             var month = year.Month(link.Month);
             var frozen = entries.Where(e => e.Seq <= link.LedgerSeq).Select(e => e.Entry).ToList();
-            var again = StatementResource.From(BudgetStatement.Compute(setup.Ledger.Pool, setup.Ledger.Lines, frozen, month, link.At), monthClosed: true, withPence: true);
+            var again = FrozenStatement.From(BudgetStatement.Compute(setup.Ledger.Pool, setup.Ledger.Lines, frozen, month, link.At));
             recomputed++;
             foreach (var difference in Differences(link.Statement!, again))
             {
@@ -312,18 +308,10 @@ public sealed class CloseService(
     }
 
     /// <summary>Every amount that differs between the frozen statement and the one recomputed from the journal.</summary>
-    private static IEnumerable<string> Differences(StatementResource frozen, StatementResource again)
+    private static IEnumerable<string> Differences(FrozenStatement frozen, FrozenStatement again)
     {
-        IEnumerable<(string What, long Pence)> Amounts(StatementResource s) =>
-            new[] { ("total budget", s.Summary.TotalBudget.Pence), ("total committed", s.Summary.TotalCommitted.Pence), ("balance remaining", s.Summary.BalanceRemaining.Pence) }
-                .Concat(s.Rows.SelectMany(r => new[]
-                {
-                    ($"{r.Line} annual budget", r.AnnualBudget.Pence), ($"{r.Line} YTD actuals", r.YtdActuals.Pence),
-                    ($"{r.Line} YTD accruals", r.YtdAccruals.Pence), ($"{r.Line} YTD forecast", r.YtdForecast.Pence),
-                    ($"{r.Line} forecast outturn", r.ForecastOutturn.Pence),
-                }.Concat(r.Months.Select((m, i) => ($"{r.Line} month {i + 1}", m.Pence)))));
-        var recomputed = Amounts(again).ToDictionary(a => a.What, a => a.Pence, StringComparer.Ordinal);
-        foreach (var (what, pence) in Amounts(frozen))
+        var recomputed = again.Amounts().ToDictionary(a => a.What, a => a.Pence, StringComparer.Ordinal);
+        foreach (var (what, pence) in frozen.Amounts())
         {
             if (!recomputed.TryGetValue(what, out var now))
             {
@@ -342,7 +330,7 @@ public sealed class CloseService(
         var closes = links
             .GroupBy(l => l.Link.Month)
             .Select(g => g.Last())
-            .Where(l => l.Link.Kind == nameof(CloseEventKind.Close))
+            .Where(l => l.Link.Kind == CloseEventKind.Close)
             .Select(l => new MonthClose(month.Year.Month(l.Link.Month), l.Link.At))
             .ToList();
         var journal = entries.Select(e => e.Entry).Where(e => e.PostedAt <= at).ToList();
@@ -350,7 +338,4 @@ public sealed class CloseService(
         var controls = ControlTotals.Check(setup, journal, month, totals).ToList();
         return controls.Count == 0 ? report : report with { Findings = report.Findings.Concat(controls).OrderBy(f => f.Severity).ToList() };
     }
-
-    public static FindingRecord Record(Finding f) => new(
-        f.Code, SetupJson.Name(f.Severity), f.Message, f.Line?.Value, f.Stream?.Value, f.Partner?.Value, f.Month?.ToString(), f.Entry?.Value);
 }

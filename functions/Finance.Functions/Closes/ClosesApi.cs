@@ -5,6 +5,8 @@ using Finance.Functions.Hosting;
 using Finance.Functions.Pools;
 using Finance.Functions.Postings;
 using Finance.Functions.Setup;
+using Finance.Storage.Closes;
+using Finance.Storage.Pools;
 
 namespace Finance.Functions.Closes;
 
@@ -134,7 +136,7 @@ public static class ClosesApi
         return TypedResults.Ok(new
         {
             poolId = scope.PoolId, period = financialMonth.ToString(), asAt = report.Period.AsAt, blocking = report.HasBlocking,
-            findings = report.Findings.Select(CloseService.Record).ToList(),
+            findings = report.Findings.Select(FindingRecord.From).ToList(),
         });
     }
 
@@ -142,7 +144,7 @@ public static class ClosesApi
     {
         var l = stored.Link;
         return new LinkResource(
-            l.Seq, SetupJson.Name(Enum.Parse<CloseEventKind>(l.Kind)), l.Month, $"{l.FinancialYear} M{l.Month}", l.At, l.By, l.Reason, l.OverrideReason, l.LedgerSeq,
+            l.Seq, SetupJson.Name(l.Kind), l.Month, $"{l.FinancialYear} M{l.Month}", l.At, l.By, l.Reason, l.OverrideReason, l.LedgerSeq,
             l.PreviousSha256, stored.Sha256, stored.BlobName, l.CsvBlob, l.AccrualsReversedPence, l.Findings, l.YearEnd);
     }
 
@@ -173,5 +175,5 @@ public static class ClosesApi
 
     private static IResult NotFound(PoolInScope scope, string year) => scope.Pool is null
         ? Problems.NotFound(PoolsApi.NotFoundDetail(scope.PoolId))
-        : Problems.NotFound($"Pool '{scope.PoolId}' is for {scope.Pool.FinancialYear}, not {year.Replace('-', '/')}.");
+        : Problems.NotFound($"Pool '{scope.PoolId}' is for {scope.Pool.Year}, not {year.Replace('-', '/')}.");
 }

@@ -5,63 +5,22 @@ using Finance.Domain.Model;
 using Finance.Domain.Money;
 using Finance.Domain.Reconciliation;
 using Finance.Functions.Access;
-using Finance.Functions.Configuration;
 using Finance.Functions.Hosting;
 using Finance.Functions.Pools;
 using Finance.Functions.Setup;
+using Finance.Storage.Closes;
 using Finance.Storage.Ledger;
-using Finance.Storage.Tables;
 using NodaTime;
 
 namespace Finance.Functions.Closes;
 
-/// <summary>A partner's control total for a month: what its own ledger shows against the pool's cost centre.</summary>
-public sealed record ControlTotal(string Organisation, int Month, long AmountPence, string? CostCentre, string? Reference, string SubmittedBy, Instant SubmittedAt);
-
 /// <summary>
-/// Control totals from partners' own ledgers (one per organisation and month, the latest submission standing) and the
-/// reconciliation check against them: the month's actuals and prior-year invoices on the lines the organisation hosts
-/// must equal what its ledger shows for the pool's cost centre.
+/// The reconciliation check against partners' control totals: the month's actuals and prior-year invoices on the lines
+/// an organisation hosts must equal what its own ledger shows for the pool's cost centre.
 /// </summary>
-public sealed class ControlTotals(LedgerStorage storage)
+public static class ControlTotals
 {
     public const string ControlTotalDiffers = "control-total-differs";
-
-    private const string Prefix = "ctl~";
-
-    private TableClient Table => storage.Table(StorageNames.PoolsTable);
-
-    private static string Key(FinancialMonth month, string organisation) => $"{Prefix}{month.Year.StartYear}~{month.Number:00}~{organisation}";
-
-    public async Task PutAsync(string poolId, FinancialMonth month, ControlTotal total, CancellationToken cancellationToken)
-    {
-        await storage.EnsureCreatedAsync(cancellationToken);
-        await Table.UpsertEntityAsync(new TableEntity(poolId, Key(month, total.Organisation))
-        {
-            ["Organisation"] = total.Organisation,
-            ["Month"] = month.Number,
-            ["AmountPence"] = total.AmountPence,
-            ["CostCentre"] = total.CostCentre,
-            ["Reference"] = total.Reference,
-            ["SubmittedBy"] = total.SubmittedBy,
-            ["SubmittedAt"] = total.SubmittedAt.ToDateTimeOffset(),
-        }, TableUpdateMode.Replace, cancellationToken);
-    }
-
-    public async Task<IReadOnlyList<ControlTotal>> ForMonthAsync(string poolId, FinancialMonth month, CancellationToken cancellationToken)
-    {
-        await storage.EnsureCreatedAsync(cancellationToken);
-        var from = $"{Prefix}{month.Year.StartYear}~{month.Number:00}~";
-        var filter = TableFilter.Create($"PartitionKey eq {poolId} and RowKey ge {from} and RowKey lt {from + "\uffff"}");
-        var totals = new List<ControlTotal>();
-        await foreach (var row in Table.QueryAsync(filter, cancellationToken: cancellationToken))
-        {
-            totals.Add(new ControlTotal(
-                row.GetString("Organisation") ?? "", row.GetInt32("Month") ?? month.Number, row.GetInt64("AmountPence") ?? 0, row.GetString("CostCentre"),
-                row.GetString("Reference"), row.GetString("SubmittedBy") ?? "", Instant.FromDateTimeOffset(row.GetDateTimeOffset("SubmittedAt") ?? DateTimeOffset.UnixEpoch)));
-        }
-        return totals;
-    }
 
     /// <summary>A warning for each control total that differs from the pool's figures for the organisation's lines.</summary>
     public static IEnumerable<Finding> Check(LedgerSetup setup, IReadOnlyList<JournalEntry> entries, FinancialMonth month, IReadOnlyList<ControlTotal> totals)
@@ -106,7 +65,7 @@ public static class ControlTotalsApi
     public sealed record ControlTotalBody(JsonElement? Amount, string? CostCentre = null, string? Reference = null);
 
     internal static async Task<IResult> Put(
-        string year, string month, string organisationId, Caller caller, PoolInScope scope, HttpRequest request, ControlTotals totals, IClock clock,
+        string year, string month, string organisationId, Caller caller, PoolInScope scope, HttpRequest request, ControlTotalStore totals, IClock clock,
         JsonSerializerOptions json, CancellationToken cancellationToken)
     {
         if (Month(scope, year, month) is not { } financialMonth)
@@ -143,7 +102,7 @@ public static class ControlTotalsApi
         return TypedResults.Ok(total);
     }
 
-    internal static async Task<IResult> List(string year, string month, PoolInScope scope, ControlTotals totals, CancellationToken cancellationToken) =>
+    internal static async Task<IResult> List(string year, string month, PoolInScope scope, ControlTotalStore totals, CancellationToken cancellationToken) =>
         Month(scope, year, month) is { } financialMonth
             ? TypedResults.Ok(new { controlTotals = await totals.ForMonthAsync(scope.PoolId, financialMonth, cancellationToken) })
             : Problems.NotFound(PoolsApi.NotFoundDetail(scope.PoolId));

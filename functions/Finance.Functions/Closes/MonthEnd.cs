@@ -5,8 +5,9 @@ using Finance.Functions.Access;
 using Finance.Functions.Configuration;
 using Finance.Functions.Hosting;
 using Finance.Functions.Pools;
-using Finance.Storage.Blobs;
-using Finance.Storage.Tables;
+using Finance.Storage.Closes;
+using Finance.Storage.Pools;
+using Finance.Storage.Runs;
 using NodaTime;
 using NodaTime.Text;
 
@@ -58,12 +59,6 @@ public static class MonthEndSchedule
     }
 }
 
-/// <summary>One pool's part of a month-end run.</summary>
-public sealed record MonthEndPoolResult(string PoolId, string Period, bool AutoClose, bool Blocking, string Outcome, string Detail, IReadOnlyList<FindingRecord> Findings);
-
-/// <summary>A month-end run's report, written as JSON to the reports container.</summary>
-public sealed record MonthEndReport(Instant RanAt, bool IsPastDue, string Trigger, string? Period, LocalDate? DueDate, IReadOnlyList<MonthEndPoolResult> Pools);
-
 /// <summary>
 /// The month-end timer (NCRONTAB <c>Close__Schedule</c>, default daily 06:00 UTC): once the configured working day after a
 /// month end has come, it reconciles every pool of that month's year, closes those set to auto-close when nothing blocks,
@@ -76,8 +71,6 @@ public static class MonthEnd
 
     /// <summary>Who the timer's closes are recorded as.</summary>
     public const string SystemPrincipal = "month-end-timer";
-
-    private const string RunsPartition = "month-end";
 
     /// <summary>Pools the timer reconciles and closes at once.</summary>
     private const int PoolsAtOnce = 4;
@@ -103,32 +96,22 @@ public static class MonthEnd
         {
             return new TimerOutcome([$"{today:yyyy-MM-dd}: month end not due (working day {workingDay} after {FinancialMonth.Containing(today).Previous} ends on {MonthEndSchedule.DueDate(FinancialMonth.Containing(today).Previous, workingDay, holidays):yyyy-MM-dd})."]);
         }
-        var storage = services.GetRequiredService<LedgerStorage>();
-        await storage.EnsureCreatedAsync(context.RequestAborted);
-        var pools = new List<PoolRecord>();
-        await foreach (var row in storage.Table(StorageNames.PoolsTable).QueryAsync(TableFilter.Create($"RowKey eq {PoolFields.RowKey}"), cancellationToken: context.RequestAborted))
-        {
-            var pool = PoolRecord.FromEntity(row);
-            if (FinancialYear.TryParse(pool.FinancialYear, out var year, out _) && year == month.Year)
-            {
-                pools.Add(pool);
-            }
-        }
+        var pools = (await services.GetRequiredService<PoolStore>().ListAsync(context.RequestAborted)).Where(p => p.Year == month.Year).ToList();
         // Pools are independent (one ledger partition each): a few at a time.
         var closes = services.GetRequiredService<CloseService>();
-        var ordered = pools.OrderBy(p => p.PoolId, StringComparer.Ordinal).ToList();
+        var ordered = pools;
         var outcomes = new MonthEndPoolResult[ordered.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, ordered.Count), new ParallelOptions { MaxDegreeOfParallelism = PoolsAtOnce, CancellationToken = context.RequestAborted },
             async (i, cancellationToken) => outcomes[i] = await RunPoolAsync(closes, ordered[i], month, cancellationToken));
         var results = outcomes.ToList();
         var report = new MonthEndReport(clock.GetCurrentInstant(), invocation.IsPastDue, "timer", month.ToString(),
             MonthEndSchedule.DueDate(month, workingDay, holidays), results);
-        var name = await WriteReportAsync(storage, services.GetRequiredService<JsonSerializerOptions>(), report, context.RequestAborted);
+        var name = await services.GetRequiredService<MonthEndReportStore>().WriteAsync(report, context.RequestAborted);
         return new TimerOutcome([$"Month end for {month}: {pools.Count} pool(s), {results.Count(r => r.Outcome == "closed")} closed, {results.Count(r => r.Blocking)} with blocking findings; report {name}."]);
     }
 
     internal static async Task<IResult> RunForPool(
-        PoolInScope scope, HttpRequest request, CloseService closes, LedgerStorage storage, IClock clock, IConfiguration configuration, JsonSerializerOptions json,
+        PoolInScope scope, HttpRequest request, CloseService closes, MonthEndReportStore reports, IClock clock, IConfiguration configuration, JsonSerializerOptions json,
         CancellationToken cancellationToken)
     {
         var (_, keyProblem) = Postings.LedgerResults.Key(request);
@@ -140,7 +123,7 @@ public static class MonthEnd
         {
             return Problems.NotFound(PoolsApi.NotFoundDetail(scope.PoolId));
         }
-        var year = FinancialYear.Parse(scope.Pool.FinancialYear);
+        var year = scope.Pool.Year;
         FinancialMonth? month;
         var asked = request.Query["month"].ToString();
         if (asked.Length > 0)
@@ -162,21 +145,14 @@ public static class MonthEnd
         }
         var result = await RunPoolAsync(closes, scope.Pool, month, cancellationToken);
         var report = new MonthEndReport(clock.GetCurrentInstant(), false, "manual", month.ToString(), null, [result]);
-        await WriteReportAsync(storage, json, report, cancellationToken);
+        await reports.WriteAsync(report, cancellationToken);
         return TypedResults.Json(result, json);
     }
 
-    internal static async Task<IResult> LatestRun(LedgerStorage storage, CancellationToken cancellationToken)
-    {
-        await storage.EnsureCreatedAsync(cancellationToken);
-        var row = await storage.Table(StorageNames.RunsTable).GetEntityIfExistsAsync(RunsPartition, "latest", cancellationToken: cancellationToken);
-        if (!row.HasValue || row.Value!.GetString("Report") is not { } name)
-        {
-            return Problems.NotFound("Month end has not run yet.");
-        }
-        var bytes = (await storage.Container(StorageNames.ReportsContainer).GetBlobClient(name).DownloadContentAsync(cancellationToken)).Value.Content.ToArray();
-        return TypedResults.Bytes(bytes, "application/json");
-    }
+    internal static async Task<IResult> LatestRun(MonthEndReportStore reports, CancellationToken cancellationToken) =>
+        await reports.LatestAsync(cancellationToken) is { } bytes
+            ? TypedResults.Bytes(bytes, "application/json")
+            : Problems.NotFound("Month end has not run yet.");
 
     private static async Task<MonthEndPoolResult> RunPoolAsync(CloseService closes, PoolRecord pool, FinancialMonth month, CancellationToken cancellationToken)
     {
@@ -186,7 +162,7 @@ public static class MonthEnd
             return report is null
                 ? new MonthEndPoolResult(pool.PoolId, month.ToString(), false, false, "missing", "The pool disappeared during the run.", [])
                 : new MonthEndPoolResult(pool.PoolId, month.ToString(), false, report.HasBlocking, "reconciled", "Not set to auto-close: the pool manager closes it.",
-                    report.Findings.Select(CloseService.Record).ToList());
+                    report.Findings.Select(FindingRecord.From).ToList());
         }
         // A close reconciles first and refuses while anything blocks, so one call does both.
         var outcome = await closes.CloseAsync(pool, month, SystemPrincipal, null, cancellationToken);
@@ -206,16 +182,4 @@ public static class MonthEnd
     }
 
     private static string SetupJsonName(CloseOutcomeKind kind) => JsonNamingPolicy.KebabCaseLower.ConvertName(kind.ToString());
-
-    private static async Task<string> WriteReportAsync(LedgerStorage storage, JsonSerializerOptions json, MonthEndReport report, CancellationToken cancellationToken)
-    {
-        var name = $"month-end/{InstantPattern.General.Format(report.RanAt).Replace(":", "", StringComparison.Ordinal)}-{report.Trigger}-{Guid.NewGuid():N}.json";
-        await storage.Container(StorageNames.ReportsContainer).GetBlobClient(name).UploadAsync(
-            BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(report, json)),
-            new BlobUploadOptions { ContentType = "application/json", Conditions = new BlobRequestConditions { IfNoneMatch = Azure.ETag.All } },
-            cancellationToken);
-        await storage.Table(StorageNames.RunsTable).UpsertEntityAsync(
-            new TableEntity(RunsPartition, "latest") { ["Report"] = name, ["RanAt"] = report.RanAt.ToDateTimeOffset() }, TableUpdateMode.Replace, cancellationToken);
-        return name;
-    }
 }

@@ -1,3 +1,5 @@
+using Finance.Storage;
+
 namespace Finance.Functions.Configuration;
 
 /// <summary>One setting the app reads. <see cref="InAzure"/> says whether the deployment (Bicep) must set it.</summary>
@@ -24,15 +26,15 @@ public static class AppSettings
         "FUNCTIONS_CUSTOMHANDLER_PORT", "Port the handler listens on; set by the Functions host, or by the run command locally.", "7071", InAzure: false);
 
     public static readonly AppSetting LedgerConnectionString = new(
-        "LedgerStorage__ConnectionString",
+        StorageSettings.ConnectionStringSetting,
         "Storage connection string for the ledger (tables) and documents (blobs). Local only; in Azure the service URIs and managed identity are used.",
         "UseDevelopmentStorage=true", InAzure: false);
 
     public static readonly AppSetting LedgerTableServiceUri = new(
-        "LedgerStorage__TableServiceUri", "Table service endpoint of the ledger storage account (managed identity).", "", InAzure: true);
+        StorageSettings.TableServiceUriSetting, "Table service endpoint of the ledger storage account (managed identity).", "", InAzure: true);
 
     public static readonly AppSetting LedgerBlobServiceUri = new(
-        "LedgerStorage__BlobServiceUri", "Blob service endpoint of the ledger storage account (managed identity).", "", InAzure: true);
+        StorageSettings.BlobServiceUriSetting, "Blob service endpoint of the ledger storage account (managed identity).", "", InAzure: true);
 
     public static readonly AppSetting HostStorageAccountName = new(
         "AzureWebJobsStorage__accountName", "Storage account the Functions host uses for its own state (timers, keys), by identity.", "", InAzure: true);

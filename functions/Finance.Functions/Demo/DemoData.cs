@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using Finance.Domain.Principals;
 using Finance.Functions.Access;
 
 namespace Finance.Functions.Demo;

@@ -1,7 +1,7 @@
 using Azure;
 using Finance.Functions.Access;
-using Finance.Functions.Configuration;
 using Finance.Functions.Hosting;
+using Finance.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Finance.Functions.Health;
@@ -26,19 +26,8 @@ public static partial class HealthApi
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(5));
-        var tables = await Probe("tables", async ct =>
-        {
-            await storage.EnsureCreatedAsync(ct);
-            await foreach (var _ in storage.Table(StorageNames.PoolsTable).QueryAsync(maxPerPage: 1, select: ["PartitionKey"], cancellationToken: ct))
-            {
-                break;
-            }
-        }, logger, timeout.Token);
-        var blobs = await Probe("blobs", async ct =>
-        {
-            await storage.Container(StorageNames.StatementsContainer).GetBlobsAsync(pageSizeHint: 1, cancellationToken: ct)
-                .AsPages(pageSizeHint: 1).GetAsyncEnumerator(ct).MoveNextAsync();
-        }, logger, timeout.Token);
+        var tables = await Probe("tables", storage.ProbeTablesAsync, logger, timeout.Token);
+        var blobs = await Probe("blobs", storage.ProbeBlobsAsync, logger, timeout.Token);
         var healthy = tables == "ok" && blobs == "ok";
         var report = new HealthReport(healthy ? "healthy" : "unhealthy", tables, blobs);
         return healthy ? TypedResults.Ok(report) : TypedResults.Json(report, statusCode: StatusCodes.Status503ServiceUnavailable);

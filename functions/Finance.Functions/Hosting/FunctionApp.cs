@@ -12,7 +12,7 @@ using Finance.Functions.Pools;
 using Finance.Functions.Postings;
 using Finance.Functions.Setup;
 using Finance.Functions.Statements;
-using Finance.Storage.Ledger;
+using Finance.Storage;
 using Microsoft.AspNetCore.Http.Json;
 using NodaTime;
 using NodaTime.Serialization.SystemTextJson;
@@ -48,20 +48,12 @@ public static class FunctionApp
         builder.Services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<JsonOptions>>().Value.SerializerOptions);
         builder.Services.AddProblemDetails();
         builder.Services.AddSingleton<IClock>(SystemClock.Instance);
-        builder.Services.AddSingleton(sp => LedgerStorage.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
-        builder.Services.AddSingleton<MembershipStore>();
+        builder.Services.AddFinanceStorage(builder.Configuration);
         builder.Services.AddSingleton<CallerResolver>();
-        builder.Services.AddSingleton<PoolStore>();
-        builder.Services.AddSingleton<OrganisationStore>();
-        builder.Services.AddSingleton<PoolSetupStore>();
-        builder.Services.AddSingleton(sp => new LedgerRepository(
-            sp.GetRequiredService<LedgerStorage>().Table(StorageNames.LedgerTable), sp.GetRequiredService<IClock>()));
         builder.Services.AddSingleton<PostingService>();
         builder.Services.AddSingleton<ImportRunner>();
         builder.Services.AddSingleton<LedgerViews>();
-        builder.Services.AddSingleton<CloseChain>();
         builder.Services.AddSingleton<CloseService>();
-        builder.Services.AddSingleton<ControlTotals>();
         builder.Services.AddSingleton<ImportWorker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ImportWorker>());
         builder.Services.AddHostedService<LocalTimerScheduler>();
@@ -80,7 +72,9 @@ public static class FunctionApp
         // Unhandled failures answer 500 problem+json with no detail: no stack traces or storage errors leave the app.
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+            StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode
+                : StorageFailures.IsUnreachable(e) ? StatusCodes.Status503ServiceUnavailable
+                : StatusCodes.Status500InternalServerError,
         });
         app.UseStatusCodePages();
         // Authentication first, so the rate limiter can partition by principal; then each function's access rule.

@@ -1,14 +1,13 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Azure;
 using Finance.Domain.Ledger;
 using Finance.Domain.Model;
 using Finance.Functions.Configuration;
 using Finance.Functions.Postings;
-using Finance.Functions.Setup;
+using Finance.Storage.Imports;
 using Finance.Storage.Ledger;
-using Finance.Storage.Tables;
+using Finance.Storage.Pools;
 using NodaTime;
 
 namespace Finance.Functions.Imports;
@@ -20,7 +19,7 @@ namespace Finance.Functions.Imports;
 /// rows, so a chunk posted again after a crash is answered from its first posting and writes nothing.
 /// </summary>
 public sealed partial class ImportRunner(
-    LedgerStorage storage, PoolSetupStore setups, PostingService postings, IClock clock, JsonSerializerOptions json,
+    ImportStore imports, PoolSetupStore setups, PostingService postings, IClock clock, JsonSerializerOptions json,
     IConfiguration configuration, ILogger<ImportRunner> logger)
 {
     /// <summary>How long one runner holds an import before another may take it over (<see cref="AppSettings.ImportLeaseSeconds"/>).</summary>
@@ -38,30 +37,15 @@ public sealed partial class ImportRunner(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Import {ImportId} of pool {PoolId} failed: {Reason}")]
     private static partial void FailedImport(ILogger logger, string importId, string poolId, string reason);
 
-    private TableClient Table => storage.Table(StorageNames.PoolsTable);
-
     /// <summary>The ledger entry id of a file's row: the same row of the same import always gets the same id.</summary>
     public static EntryId EntryIdFor(string importId, int row) => new($"{importId}-{row}");
 
-    public async Task<ImportRecord?> GetAsync(string poolId, string importId, CancellationToken cancellationToken)
-    {
-        await storage.EnsureCreatedAsync(cancellationToken);
-        var row = await Table.GetEntityIfExistsAsync(poolId, ImportRecord.RowPrefix + importId, cancellationToken: cancellationToken);
-        return row.HasValue ? ImportRecord.FromEntity(row.Value!) : null;
-    }
+    public Task<ImportRecord?> GetAsync(string poolId, string importId, CancellationToken cancellationToken) =>
+        imports.GetAsync(poolId, importId, cancellationToken);
 
     /// <summary>Imports still applying, in every pool (for the resume sweep).</summary>
-    public async Task<IReadOnlyList<(string PoolId, string ImportId)>> UnfinishedAsync(CancellationToken cancellationToken)
-    {
-        await storage.EnsureCreatedAsync(cancellationToken);
-        var found = new List<(string, string)>();
-        var filter = TableFilter.Create($"RowKey ge {ImportRecord.RowPrefix} and RowKey lt {ImportRecord.RowPrefix + "\uffff"} and Status eq {nameof(ImportStatus.Applying)}");
-        await foreach (var row in Table.QueryAsync(filter, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
-        {
-            found.Add((row.PartitionKey, row.RowKey[ImportRecord.RowPrefix.Length..]));
-        }
-        return found;
-    }
+    public Task<IReadOnlyList<(string PoolId, string ImportId)>> UnfinishedAsync(CancellationToken cancellationToken) =>
+        imports.UnfinishedAsync(cancellationToken);
 
     /// <summary>
     /// Applies what is left of the import, unless it is finished or another runner holds its lease. Safe to call any
@@ -87,8 +71,7 @@ public sealed partial class ImportRunner(
             return;
         }
         var (stored, ledgerSetup) = setup;
-        var download = await storage.Container(StorageNames.ImportsContainer).GetBlobClient(record.BlobName).DownloadContentAsync(cancellationToken);
-        var bytes = download.Value.Content.ToArray();
+        var bytes = await imports.ReadFileAsync(record, cancellationToken);
         if (!string.Equals(Convert.ToHexStringLower(SHA256.HashData(bytes)), record.FileSha256, StringComparison.Ordinal))
         {
             await FinishAsync(record, ImportStatus.Failed, "The stored file is not the one uploaded (its SHA-256 differs).", cancellationToken);
@@ -205,16 +188,6 @@ public sealed partial class ImportRunner(
     }
 
     /// <summary>Replaces the record if it is still at the version read; null when someone else changed it.</summary>
-    private async Task<ImportRecord?> TryUpdateAsync(ImportRecord record, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var response = await Table.UpdateEntityAsync(record.ToEntity(), record.ETag, TableUpdateMode.Replace, cancellationToken);
-            return record with { ETag = response.Headers.ETag ?? default };
-        }
-        catch (RequestFailedException e) when (e.Status is 412 or 404)
-        {
-            return null;
-        }
-    }
+    private Task<ImportRecord?> TryUpdateAsync(ImportRecord record, CancellationToken cancellationToken) =>
+        imports.TryUpdateAsync(record, cancellationToken);
 }

@@ -1,15 +1,13 @@
 using System.Security.Cryptography;
 using System.Text;
-using Azure;
 using Finance.Domain.Ledger;
 using Finance.Functions.Access;
-using Finance.Functions.Configuration;
 using Finance.Functions.Hosting;
 using Finance.Functions.Pools;
 using Finance.Functions.Postings;
-using Finance.Functions.Setup;
-using Finance.Storage.Blobs;
-using Finance.Storage.Tables;
+using Finance.Storage;
+using Finance.Storage.Imports;
+using Finance.Storage.Pools;
 using NodaTime;
 
 namespace Finance.Functions.Imports;
@@ -52,7 +50,7 @@ public static class ImportsApi
     public sealed record CsvProblemResource(int Row, string Column, string? Value, string Reason);
 
     internal static async Task<IResult> PostImport(
-        Caller caller, PoolInScope scope, HttpRequest request, PostingService postings, ImportRunner runner, ImportWorker worker, LedgerStorage storage,
+        Caller caller, PoolInScope scope, HttpRequest request, PostingService postings, ImportRunner runner, ImportWorker worker, ImportStore imports,
         Finance.Storage.Ledger.LedgerRepository ledger, IClock clock, CancellationToken cancellationToken)
     {
         var (key, keyProblem) = LedgerResults.Key(request);
@@ -130,24 +128,15 @@ public static class ImportsApi
 
         var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
         var blobName = $"{scope.PoolId}/{importId}.csv";
-        var blob = storage.Container(StorageNames.ImportsContainer).GetBlobClient(blobName);
         try
         {
-            await blob.UploadAsync(BinaryData.FromBytes(bytes), new BlobUploadOptions
-            {
-                ContentType = "text/csv",
-                Metadata = new Dictionary<string, string> { ["sha256"] = sha, ["uploadedby"] = caller.Id, ["pool"] = scope.PoolId },
-                Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
-            }, cancellationToken);
+            await imports.WriteFileOnceAsync(blobName, bytes, new Dictionary<string, string> { ["sha256"] = sha, ["uploadedby"] = caller.Id, ["pool"] = scope.PoolId },
+                cancellationToken);
         }
-        catch (RequestFailedException e) when (e.Status is 409 or 412)
+        catch (BlobConflictException)
         {
-            // Written by an earlier try of this very request (the import id comes from the key): the same bytes or a conflict.
-            var existing = await blob.DownloadContentAsync(cancellationToken);
-            if (!SHA256.HashData(existing.Value.Content.ToArray()).AsSpan().SequenceEqual(Convert.FromHexString(sha)))
-            {
-                return LedgerResults.Refusal(new Finance.Storage.Ledger.IdempotencyConflictException(), request.HttpContext)!;
-            }
+            // Written by an earlier try of this very request (the import id comes from the key) with other bytes.
+            return LedgerResults.Refusal(new Finance.Storage.Ledger.IdempotencyConflictException(), request.HttpContext)!;
         }
 
         var record = new ImportRecord(
@@ -158,11 +147,7 @@ public static class ImportsApi
         {
             ChunksTotal = Finance.Storage.Ledger.PostingSize.Split(ImportRunner.Entries(record, bytes, stored, ledgerSetup, out _)!, withIdempotency: true).Count,
         };
-        try
-        {
-            await storage.Table(StorageNames.PoolsTable).AddEntityAsync(record.ToEntity(), cancellationToken);
-        }
-        catch (RequestFailedException e) when (e.Status == 409)
+        if (!await imports.TryAddAsync(record, cancellationToken))
         {
             // A concurrent repeat of the same request got in first.
             return await Repeat(runner, scope.PoolId, importId, hash, request.HttpContext, cancellationToken) ?? LedgerResults.RetryLater(request.HttpContext);
@@ -185,31 +170,20 @@ public static class ImportsApi
         return TypedResults.Ok(ToResource(record));
     }
 
-    internal static async Task<IResult> ListImports(PoolInScope scope, LedgerStorage storage, CancellationToken cancellationToken)
-    {
-        if (scope.Pool is null)
-        {
-            return Problems.NotFound(PoolsApi.NotFoundDetail(scope.PoolId));
-        }
-        await storage.EnsureCreatedAsync(cancellationToken);
-        var filter = TableFilter.Create($"PartitionKey eq {scope.PoolId} and RowKey ge {ImportRecord.RowPrefix} and RowKey lt {ImportRecord.RowPrefix + "\uffff"}");
-        var imports = new List<ImportResource>();
-        await foreach (var row in storage.Table(StorageNames.PoolsTable).QueryAsync(filter, cancellationToken: cancellationToken))
-        {
-            imports.Add(ToResource(ImportRecord.FromEntity(row)));
-        }
-        return TypedResults.Ok(new { imports = imports.OrderByDescending(i => i.UploadedAt).ToList() });
-    }
+    internal static async Task<IResult> ListImports(PoolInScope scope, ImportStore imports, CancellationToken cancellationToken) =>
+        scope.Pool is null
+            ? Problems.NotFound(PoolsApi.NotFoundDetail(scope.PoolId))
+            : TypedResults.Ok(new { imports = (await imports.ListAsync(scope.PoolId, cancellationToken)).Select(ToResource).ToList() });
 
-    internal static async Task<IResult> GetImportFile(string importId, PoolInScope scope, ImportRunner runner, LedgerStorage storage, HttpContext context, CancellationToken cancellationToken)
+    internal static async Task<IResult> GetImportFile(string importId, PoolInScope scope, ImportRunner runner, ImportStore imports, HttpContext context, CancellationToken cancellationToken)
     {
         if (scope.Pool is null || await runner.GetAsync(scope.PoolId, importId, cancellationToken) is not { } record)
         {
             return Problems.NotFound($"Pool '{scope.PoolId}' has no import '{importId}'.");
         }
-        var download = await storage.Container(StorageNames.ImportsContainer).GetBlobClient(record.BlobName).DownloadContentAsync(cancellationToken);
+        var bytes = await imports.ReadFileAsync(record, cancellationToken);
         context.Response.Headers.ContentDisposition = $"attachment; filename=\"{importId}.csv\"";
-        return TypedResults.Bytes(download.Value.Content.ToArray(), "text/csv");
+        return TypedResults.Bytes(bytes, "text/csv");
     }
 
     internal static async Task<TimerOutcome> ResumeImports(TimerInvocation invocation, HttpContext context)

@@ -1,6 +1,8 @@
 using System.Text.Json;
+using Finance.Domain.Principals;
 using Finance.Functions.Access;
 using Finance.Functions.Hosting;
+using Finance.Storage.Directory;
 using Microsoft.AspNetCore.Http.HttpResults;
 using NodaTime;
 
@@ -60,8 +62,8 @@ public static class MembershipsApi
         var errors = new Dictionary<string, string[]>();
         var organisations = Validate(body.Organisations, "organisations", MembershipStore.MaxOrganisations, Ids.IsLedgerId,
             $"an organisation id is {Ids.LedgerIdRule}", errors);
-        var roleNames = Validate(body.Roles, "roles", Access.Roles.All.Count, text => Access.Roles.TryParse(text, out _),
-            $"a role is one of {string.Join(", ", Access.Roles.All)}", errors);
+        var roleNames = Validate(body.Roles, "roles", Finance.Domain.Principals.Roles.All.Count, text => Finance.Domain.Principals.Roles.TryParse(text, out _),
+            $"a role is one of {string.Join(", ", Finance.Domain.Principals.Roles.All)}", errors);
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Finance.Domain.Calendar;
+using Finance.Storage.Pools;
 
 namespace Finance.Functions.Pools;
 
@@ -15,7 +16,7 @@ public static class PoolPeriods
             return null;
         }
         var asked = FinancialYear.Parse(year.Replace('-', '/'));
-        return asked == FinancialYear.Parse(pool.FinancialYear) ? asked : null;
+        return asked == pool.Year ? asked : null;
     }
 
     /// <summary>The month of the pool's year, or null as for <see cref="Year"/>.</summary>

@@ -1,9 +1,10 @@
 using System.Text.Json;
 using Azure;
+using Finance.Domain.Calendar;
 using Finance.Functions.Access;
-using Finance.Functions.Configuration;
 using Finance.Functions.Hosting;
-using Finance.Storage.Tables;
+using Finance.Storage;
+using Finance.Storage.Pools;
 using Microsoft.AspNetCore.Http.HttpResults;
 using NodaTime;
 
@@ -33,7 +34,7 @@ public static class PoolsApi
         IReadOnlyList<string> PoolManagers, bool AutoClose, Instant CreatedAt, Instant UpdatedAt);
 
     internal static async Task<IResult> PutPool(
-        string poolId, Caller caller, PoolInScope scope, HttpRequest request, LedgerStorage storage, IClock clock, JsonSerializerOptions json,
+        string poolId, Caller caller, PoolInScope scope, HttpRequest request, PoolStore pools, IClock clock, JsonSerializerOptions json,
         CancellationToken cancellationToken)
     {
         if (PoolFields.ValidatePoolId(poolId) is { } idError)
@@ -71,18 +72,17 @@ public static class PoolsApi
             return Problems.Validation("poolManagers", $"At most {PoolFields.MaxPoolManagers} poolManagers, including you.");
         }
 
-        var table = storage.Table(StorageNames.PoolsTable);
         var now = clock.GetCurrentInstant();
         var ifMatch = request.Headers.IfMatch.ToString();
         var record = new PoolRecord(
-            poolId, body.Name!.Trim(), host, body.FinancialYear!.Trim(), partners, managers, existing?.CreatedAt ?? now, now, default)
+            poolId, body.Name!.Trim(), host, FinancialYear.Parse(body.FinancialYear!.Trim()), partners, managers, existing?.CreatedAt ?? now, now, default)
         {
             // The streams, agreement and lines are set up by their own functions and kept as they are; any change to
             // the pool is a new set-up version, so postings checked against the old one are refused.
             SetupVersion = (existing?.SetupVersion ?? 0) + 1,
             AutoClose = body.AutoClose ?? existing?.AutoClose ?? false,
-            StreamsJson = existing?.StreamsJson,
-            AgreementJson = existing?.AgreementJson,
+            Streams = existing?.Streams ?? [],
+            Agreement = existing?.Agreement,
         };
         try
         {
@@ -92,8 +92,8 @@ public static class PoolsApi
                 {
                     return Problems.Status(StatusCodes.Status412PreconditionFailed, "The pool has changed.", "If-Match names a version of a pool that does not exist.");
                 }
-                var added = await table.AddEntityAsync(record.ToEntity(), cancellationToken);
-                SetETag(request.HttpContext, added.Headers.ETag);
+                var added = await pools.AddAsync(record, cancellationToken);
+                SetETag(request.HttpContext, added.ETag);
                 return TypedResults.Created($"/api/pools/{poolId}", ToResource(record));
             }
             // With If-Match only the version the caller read may be replaced. The write is conditional on the version
@@ -103,11 +103,11 @@ public static class PoolsApi
                 return Problems.Status(StatusCodes.Status412PreconditionFailed, "The pool has changed.",
                     "Someone else changed this pool since you read it; read it again and reapply your change.");
             }
-            var updated = await table.UpdateEntityAsync(record.ToEntity(), existing.ETag, TableUpdateMode.Replace, cancellationToken);
-            SetETag(request.HttpContext, updated.Headers.ETag);
+            var updated = await pools.ReplaceAsync(existing, record, cancellationToken);
+            SetETag(request.HttpContext, updated.ETag);
             return TypedResults.Ok(ToResource(record));
         }
-        catch (RequestFailedException e) when (e.Status is 409 or 412 or 404)
+        catch (StaleRecordException)
         {
             return Problems.Status(StatusCodes.Status412PreconditionFailed, "The pool has changed.",
                 "Someone else changed this pool since you read it; read it again and reapply your change.");
@@ -128,7 +128,7 @@ public static class PoolsApi
     public static string NotFoundDetail(string poolId) => $"There is no pool '{poolId}'.";
 
     private static PoolResource ToResource(PoolRecord pool) => new(
-        pool.PoolId, pool.Name, pool.HostOrganisation, pool.FinancialYear, pool.PartnerOrganisations, pool.PoolManagers, pool.AutoClose, pool.CreatedAt, pool.UpdatedAt);
+        pool.PoolId, pool.Name, pool.HostOrganisation, pool.Year.ToString(), pool.PartnerOrganisations, pool.PoolManagers, pool.AutoClose, pool.CreatedAt, pool.UpdatedAt);
 
     /// <summary>Compares an If-Match value with the stored version, ignoring the weak marker clients may drop.</summary>
     internal static bool SameVersion(string ifMatch, ETag stored) =>

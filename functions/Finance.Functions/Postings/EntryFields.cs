@@ -6,6 +6,7 @@ using Finance.Domain.Money;
 using Finance.Functions.Access;
 using Finance.Functions.Setup;
 using Finance.Storage.Ledger;
+using Finance.Storage.Pools;
 using NodaTime;
 
 namespace Finance.Functions.Postings;

@@ -2,11 +2,12 @@ using System.Text;
 using System.Text.Json;
 using Finance.Domain.Ledger;
 using Finance.Functions.Access;
-using Finance.Functions.Configuration;
 using Finance.Functions.Hosting;
 using Finance.Functions.Pools;
 using Finance.Functions.Setup;
+using Finance.Storage;
 using Finance.Storage.Ledger;
+using Finance.Storage.Pools;
 using NodaTime;
 
 namespace Finance.Functions.Postings;

@@ -139,7 +139,7 @@ public static class PostingsApi
         {
             return Problems.NotFound(PoolsApi.NotFoundDetail(scope.PoolId));
         }
-        var year = FinancialYear.Parse(scope.Pool.FinancialYear);
+        var year = scope.Pool.Year;
         var query = request.Query;
         var errors = new FieldErrors();
         var line = errors.Id("line", query["line"], required: false);
@@ -211,7 +211,7 @@ public static class PostingsApi
             return Problems.NotFound(PoolsApi.NotFoundDetail(scope.PoolId));
         }
         await postings.EnsureCreatedAsync(cancellationToken);
-        var partition = new LedgerPartition(new PoolId(scope.PoolId), FinancialYear.Parse(scope.Pool.FinancialYear));
+        var partition = new LedgerPartition(new PoolId(scope.PoolId), scope.Pool.Year);
         return await ledger.GetEntryAsync(partition, new EntryId(entryId), cancellationToken) is { } stored
             ? TypedResults.Ok(EntryResource.From(stored))
             : Problems.NotFound($"Pool '{scope.PoolId}' has no entry '{entryId}'.");

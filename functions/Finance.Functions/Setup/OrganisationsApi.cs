@@ -1,80 +1,11 @@
 using System.Text.Json;
 using Finance.Domain.Model;
 using Finance.Functions.Access;
-using Finance.Functions.Configuration;
 using Finance.Functions.Hosting;
-using Finance.Storage.Tables;
+using Finance.Storage.Directory;
 using NodaTime;
 
 namespace Finance.Functions.Setup;
-
-/// <summary>
-/// Organisations (councils, ICBs, trusts, providers) in the Directory table: partition <c>organisation</c>, row key the
-/// organisation id. Pools name them as host, partners, funders and line hosts; imports match them by name and alias.
-/// </summary>
-public sealed class OrganisationStore(LedgerStorage storage)
-{
-    public const string Partition = "organisation";
-
-    public const int MaxAliases = 20;
-
-    /// <summary>The most organisations a listing returns.</summary>
-    public const int MaxListed = 1000;
-
-    private TableClient Table => storage.Table(StorageNames.DirectoryTable);
-
-    public async Task<Organisation?> GetAsync(string id, CancellationToken cancellationToken)
-    {
-        await storage.EnsureCreatedAsync(cancellationToken);
-        var found = await Table.GetEntityIfExistsAsync(Partition, id, cancellationToken: cancellationToken);
-        return found.HasValue ? FromEntity(found.Value!) : null;
-    }
-
-    /// <summary>The organisations with these ids that exist; missing ids are left out.</summary>
-    public async Task<IReadOnlyDictionary<string, Organisation>> GetManyAsync(IEnumerable<string> ids, CancellationToken cancellationToken)
-    {
-        var distinct = ids.Distinct(StringComparer.Ordinal).ToList();
-        var found = await Task.WhenAll(distinct.Select(id => GetAsync(id, cancellationToken)));
-        return found.OfType<Organisation>().ToDictionary(o => o.Id.Value, StringComparer.Ordinal);
-    }
-
-    public async Task<IReadOnlyList<Organisation>> ListAsync(CancellationToken cancellationToken)
-    {
-        await storage.EnsureCreatedAsync(cancellationToken);
-        var list = new List<Organisation>();
-        await foreach (var row in Table.QueryAsync(TableFilter.Create($"PartitionKey eq {Partition}"), cancellationToken: cancellationToken))
-        {
-            list.Add(FromEntity(row));
-            if (list.Count >= MaxListed)
-            {
-                break;
-            }
-        }
-        return list;
-    }
-
-    public async Task PutAsync(Organisation organisation, string by, Instant at, CancellationToken cancellationToken)
-    {
-        await storage.EnsureCreatedAsync(cancellationToken);
-        await Table.UpsertEntityAsync(new TableEntity(Partition, organisation.Id.Value)
-        {
-            ["Name"] = organisation.Name,
-            ["Kind"] = organisation.Kind.ToString(),
-            ["ShortName"] = organisation.ShortName,
-            // Aliases are free text and may hold commas, so they are stored as a JSON array.
-            ["Aliases"] = JsonSerializer.Serialize(organisation.Aliases),
-            ["UpdatedAt"] = at.ToDateTimeOffset(),
-            ["UpdatedBy"] = by,
-        }, TableUpdateMode.Replace, cancellationToken);
-    }
-
-    private static Organisation FromEntity(TableEntity row) => new(
-        new OrganisationId(row.RowKey),
-        row.GetString("Name") ?? row.RowKey,
-        Enum.TryParse<OrganisationKind>(row.GetString("Kind"), out var kind) ? kind : OrganisationKind.Other,
-        row.GetString("ShortName"),
-        JsonSerializer.Deserialize<string[]>(row.GetString("Aliases") ?? "[]") ?? []);
-}
 
 public static class OrganisationsApi
 {

@@ -1,9 +1,12 @@
 using System.Text.Json;
-using Azure;
 using Finance.Domain.Model;
+using Finance.Domain.Principals;
 using Finance.Functions.Access;
 using Finance.Functions.Hosting;
 using Finance.Functions.Pools;
+using Finance.Storage;
+using Finance.Storage.Directory;
+using Finance.Storage.Pools;
 using NodaTime;
 using NodaTime.Text;
 
@@ -107,8 +110,8 @@ public static class SetupApi
         var document = new StreamDocument(streamId, SetupJson.Name(kind!.Value), name!, SetupJson.Name(nature!.Value), funder, conditions, spendBy, passThroughTo);
         return await ChangeAsync(scope, request, setups, organisations, "kind", stored =>
         {
-            var streams = SetupJson.Streams(stored.Pool).Where(s => s.Id != streamId).Append(document).OrderBy(s => s.Id, StringComparer.Ordinal).ToList();
-            return (stored.Pool with { StreamsJson = SetupJson.Write(streams) }, null);
+            var streams = stored.Pool.Streams.Where(s => s.Id != streamId).Append(document).OrderBy(s => s.Id, StringComparer.Ordinal).ToList();
+            return (stored.Pool with { Streams = streams }, null);
         }, (_, _) => document, null, cancellationToken);
     }
 
@@ -184,7 +187,7 @@ public static class SetupApi
         var document = new AgreementDocument(
             contributions, new RiskShareDocument(SetupJson.Name(rule!.Value), body.RiskShare?.IncludeCapital ?? false, shares), SetupJson.Name(underspend!.Value));
         return await ChangeAsync(scope, request, setups, organisations, "contributions",
-            stored => (stored.Pool with { AgreementJson = SetupJson.Write(document) }, null), (_, _) => document, null, cancellationToken);
+            stored => (stored.Pool with { Agreement = document }, null), (_, _) => document, null, cancellationToken);
     }
 
     internal static async Task<IResult> PutLine(
@@ -225,7 +228,7 @@ public static class SetupApi
         {
             return Problems.Validation(errors.ToDictionary());
         }
-        if (!SetupJson.Streams(scope.Pool).Any(s => s.Id == source))
+        if (!scope.Pool.Streams.Any(s => s.Id == source))
         {
             return Problems.Unprocessable(new Dictionary<string, string[]>
             {
@@ -252,7 +255,7 @@ public static class SetupApi
         }
         context.Response.Headers.ETag = stored.Pool.ETag.ToString("H");
         return TypedResults.Ok(new SetupResource(
-            stored.Pool.PoolId, stored.Pool.SetupVersion, SetupJson.Streams(stored.Pool), SetupJson.Agreement(stored.Pool), stored.Lines.Select(ToResource).ToList()));
+            stored.Pool.PoolId, stored.Pool.SetupVersion, stored.Pool.Streams, stored.Pool.Agreement, stored.Lines.Select(ToResource).ToList()));
     }
 
     public static LineResource ToResource(LineDocument l) =>
@@ -343,7 +346,7 @@ public static class SetupApi
                     ? TypedResults.Created(request.Path.Value, resource)
                     : TypedResults.Ok(resource);
             }
-            catch (RequestFailedException e) when (e.Status == StatusCodes.Status412PreconditionFailed)
+            catch (StaleRecordException)
             {
                 if (ifMatch.Length > 0 || attempt >= MaxWriteAttempts)
                 {

@@ -2,10 +2,9 @@ using Finance.Domain.Calendar;
 using Finance.Domain.Ledger;
 using Finance.Domain.Positions;
 using Finance.Domain.Statements;
-using Finance.Functions.Configuration;
-using Finance.Functions.Pools;
-using Finance.Functions.Setup;
+using Finance.Storage;
 using Finance.Storage.Ledger;
+using Finance.Storage.Pools;
 using Microsoft.Extensions.Caching.Memory;
 using NodaTime;
 

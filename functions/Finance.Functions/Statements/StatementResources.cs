@@ -1,7 +1,8 @@
 using Finance.Domain.Money;
 using Finance.Domain.Positions;
 using Finance.Domain.Statements;
-using Finance.Functions.Setup;
+using Finance.Storage.Closes;
+using Finance.Storage.Pools;
 using NodaTime;
 
 namespace Finance.Functions.Statements;
@@ -36,6 +37,29 @@ public sealed record StatementResource(
     string PoolId, string PoolName, string FinancialYear, int Month, string Period, LocalDate PeriodEnd, Instant AsAt, bool MonthClosed,
     IReadOnlyList<string> Headings, SummaryResource Summary, IReadOnlyList<RowResource> Rows, TotalsResource Totals)
 {
+    /// <summary>A closed month's statement as its close froze it (exact pence, pounds formatted as asked).</summary>
+    public static StatementResource From(FrozenStatement s, bool withPence)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        Amount A(long pence) => Amount.Of(new Pence(pence), withPence);
+        return new(
+            s.PoolId, s.PoolName, s.FinancialYear, s.Month, Finance.Domain.Calendar.FinancialYear.Parse(s.FinancialYear).Month(s.Month).ToString(), s.PeriodEnd, s.AsAt, MonthClosed: true, s.Headings,
+            new SummaryResource(
+                s.Sources.Select(x => new SourceResource(x.Stream, x.Name, x.Funder, x.CarriedForward, A(x.AmountPence))).ToList(),
+                A(s.TotalBudgetPence),
+                s.Committed.Select(c => new CommittedResource(c.Line, c.Title, A(c.AmountPence))).ToList(),
+                A(s.TotalCommittedPence),
+                A(s.BalanceRemainingPence)),
+            s.Rows.Select(r => new RowResource(
+                r.Line, r.FundingSource, r.FundingSourceLabel, r.Title, r.Host, r.HostName, A(r.AnnualBudgetPence), A(r.PriorYearInvoicesPence),
+                r.MonthsPence.Select(A).ToList(), A(r.YtdActualsPence), A(r.YtdAccrualsPence), A(r.YtdTotalPence), A(r.YtdForecastPence),
+                A(r.VariancePence), A(r.ForecastOutturnPence), r.ForecastIsPosted, r.Notes)).ToList(),
+            new TotalsResource(
+                A(s.Totals.AnnualBudgetPence), A(s.Totals.PriorYearInvoicesPence), s.Totals.MonthsPence.Select(A).ToList(), A(s.Totals.YtdActualsPence),
+                A(s.Totals.YtdAccrualsPence), A(s.Totals.YtdTotalPence), A(s.Totals.YtdForecastPence), A(s.Totals.VariancePence),
+                A(s.Totals.ForecastOutturnPence)));
+    }
+
     public static StatementResource From(BudgetStatement s, bool monthClosed, bool withPence)
     {
         Amount A(Pence p) => Amount.Of(p, withPence);

@@ -1,13 +1,14 @@
 using System.Globalization;
 using System.Text.Json;
 using Finance.Domain.Calendar;
+using Finance.Domain.Principals;
 using Finance.Functions.Access;
-using Finance.Functions.Configuration;
 using Finance.Functions.Hosting;
 using Finance.Functions.Pools;
 using Finance.Functions.Postings;
 using Finance.Functions.Setup;
-using Finance.Storage.Tables;
+using Finance.Storage.Closes;
+using Finance.Storage.Pools;
 using NodaTime;
 using NodaTime.Text;
 
@@ -136,7 +137,7 @@ public static class StatementsApi
     }
 
     internal static async Task<IResult> GetOrganisationPools(
-        string organisationId, Caller caller, HttpRequest request, LedgerStorage storage, LedgerViews views, IClock clock, JsonSerializerOptions json,
+        string organisationId, Caller caller, HttpRequest request, PoolStore poolStore, LedgerViews views, IClock clock, JsonSerializerOptions json,
         CancellationToken cancellationToken)
     {
         // Partners see their own organisations' pools; an organisation they do not belong to is "not found", as a pool is.
@@ -159,20 +160,12 @@ public static class StatementsApi
         {
             return Problems.Validation(errors.ToDictionary());
         }
-        await storage.EnsureCreatedAsync(cancellationToken);
-        var pools = new List<PoolRecord>();
-        await foreach (var row in storage.Table(StorageNames.PoolsTable).QueryAsync(TableFilter.Create($"RowKey eq {PoolFields.RowKey}"), cancellationToken: cancellationToken))
-        {
-            var pool = PoolRecord.FromEntity(row);
-            if (pool.Parties.Organisations.Contains(organisationId, StringComparer.Ordinal))
-            {
-                pools.Add(pool);
-            }
-        }
+        var pools = (await poolStore.ListAsync(cancellationToken))
+            .Where(pool => pool.Parties.Organisations.Contains(organisationId, StringComparer.Ordinal));
         var rows = new List<PoolSummaryResource>();
-        foreach (var pool in pools.OrderBy(p => p.PoolId, StringComparer.Ordinal))
+        foreach (var pool in pools)
         {
-            var year = FinancialYear.Parse(pool.FinancialYear);
+            var year = pool.Year;
             var financialMonth = year.Month(month ?? DefaultMonth(year, clock));
             if (await views.StatementAndPositionAsync(pool, financialMonth, cancellationToken) is not { } read)
             {
@@ -183,7 +176,7 @@ public static class StatementsApi
             var mine = p.Partners.FirstOrDefault(x => x.Partner.Value == organisationId);
             Amount A(Finance.Domain.Money.Pence value) => Amount.Of(value, withPence);
             rows.Add(new PoolSummaryResource(
-                pool.PoolId, pool.Name, pool.FinancialYear, financialMonth.Number, pool.HostOrganisation == organisationId ? "host" : "partner",
+                pool.PoolId, pool.Name, pool.Year.ToString(), financialMonth.Number, pool.HostOrganisation == organisationId ? "host" : "partner",
                 A(s.Summary.TotalBudget), A(s.Summary.TotalCommitted), A(s.Totals.YtdTotal), A(s.Totals.ForecastOutturn),
                 A(p.ProjectedOverspend), A(p.ProjectedUnderspend),
                 A(mine?.Agreed ?? default), A(mine?.ShareOfOverspend ?? default), A(mine?.ShareOfUnderspendReturned ?? default)));
@@ -197,7 +190,7 @@ public static class StatementsApi
     /// The ETag is the frozen record's SHA-256, so it never changes while the month stays closed.
     /// </summary>
     private static async Task<IResult> ServeFrozenAsync(
-        Closes.StoredLink frozen, Format format, bool withPence, HttpContext context, Closes.CloseService closes, JsonSerializerOptions json, CancellationToken cancellationToken)
+        StoredLink frozen, Format format, bool withPence, HttpContext context, Closes.CloseService closes, JsonSerializerOptions json, CancellationToken cancellationToken)
     {
         var etag = $"\"{frozen.Sha256[..32]}-{format}-{(withPence ? "p" : "w")}\"";
         context.Response.Headers.ETag = etag;
@@ -226,7 +219,7 @@ public static class StatementsApi
                 var key = $"{frozen.BlobName}|{withPence}";
                 if (!FrozenJson.TryGetValue(key, out var body))
                 {
-                    body = JsonSerializer.SerializeToUtf8Bytes(Reformat(link.Statement!, withPence), json);
+                    body = JsonSerializer.SerializeToUtf8Bytes(StatementResource.From(link.Statement!, withPence), json);
                     if (Interlocked.Add(ref frozenJsonBytes, body.Length) > MaxFrozenJsonBytes)
                     {
                         FrozenJson.Clear();
@@ -244,31 +237,6 @@ public static class StatementsApi
     private static long frozenJsonBytes;
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> FrozenJson = new(StringComparer.Ordinal);
-
-    /// <summary>The frozen statement (kept in pence and pounds-and-pence) with its pounds as asked.</summary>
-    private static StatementResource Reformat(StatementResource s, bool withPence)
-    {
-        Amount A(Amount a) => Amount.Of(new Finance.Domain.Money.Pence(a.Pence), withPence);
-        return s with
-        {
-            Summary = s.Summary with
-            {
-                Sources = s.Summary.Sources.Select(x => x with { Amount = A(x.Amount) }).ToList(),
-                TotalBudget = A(s.Summary.TotalBudget),
-                Committed = s.Summary.Committed.Select(x => x with { Amount = A(x.Amount) }).ToList(),
-                TotalCommitted = A(s.Summary.TotalCommitted),
-                BalanceRemaining = A(s.Summary.BalanceRemaining),
-            },
-            Rows = s.Rows.Select(r => r with
-            {
-                AnnualBudget = A(r.AnnualBudget), PriorYearInvoices = A(r.PriorYearInvoices), Months = r.Months.Select(A).ToList(), YtdActuals = A(r.YtdActuals),
-                YtdAccruals = A(r.YtdAccruals), YtdTotal = A(r.YtdTotal), YtdForecast = A(r.YtdForecast), Variance = A(r.Variance), ForecastOutturn = A(r.ForecastOutturn),
-            }).ToList(),
-            Totals = new TotalsResource(
-                A(s.Totals.AnnualBudget), A(s.Totals.PriorYearInvoices), s.Totals.Months.Select(A).ToList(), A(s.Totals.YtdActuals), A(s.Totals.YtdAccruals),
-                A(s.Totals.YtdTotal), A(s.Totals.YtdForecast), A(s.Totals.Variance), A(s.Totals.ForecastOutturn)),
-        };
-    }
 
     /// <summary>The month a summary shows when none is asked for: this month in the current year, else the year's last (or first).</summary>
     private static int DefaultMonth(FinancialYear year, IClock clock)
@@ -288,7 +256,7 @@ public static class StatementsApi
         notFound = null;
         if (PoolPeriods.Month(pool, year, month) is not { } financialMonth)
         {
-            notFound = Problems.NotFound($"Pool '{pool.PoolId}' is for {pool.FinancialYear}; it has no statements for {year.Replace('-', '/')}.");
+            notFound = Problems.NotFound($"Pool '{pool.PoolId}' is for {pool.Year}; it has no statements for {year.Replace('-', '/')}.");
             return (null, null, false);
         }
         var poolYear = financialMonth.Year;

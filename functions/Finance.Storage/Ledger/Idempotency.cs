@@ -2,9 +2,9 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
+using Azure.Data.Tables;
 using Finance.Domain.Ledger;
 using Finance.Domain.Money;
-using Finance.Storage.Tables;
 using NodaTime;
 
 namespace Finance.Storage.Ledger;

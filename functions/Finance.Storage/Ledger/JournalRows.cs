@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Azure.Data.Tables;
 using Finance.Domain.Ledger;
 using Finance.Domain.Model;
 using Finance.Domain.Money;
-using Finance.Storage.Tables;
 using NodaTime;
 
 namespace Finance.Storage.Ledger;

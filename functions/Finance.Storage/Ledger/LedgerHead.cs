@@ -1,8 +1,8 @@
 using System.Globalization;
 using Azure;
+using Azure.Data.Tables;
 using Finance.Domain.Calendar;
 using Finance.Domain.Money;
-using Finance.Storage.Tables;
 using NodaTime;
 
 namespace Finance.Storage.Ledger;

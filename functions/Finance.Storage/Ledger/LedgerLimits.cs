@@ -1,5 +1,3 @@
-using Finance.Storage.Tables;
-
 namespace Finance.Storage.Ledger;
 
 /// <summary>
@@ -9,7 +7,7 @@ namespace Finance.Storage.Ledger;
 public static class LedgerLimits
 {
     /// <summary>Operations in one entity group transaction (the Table service's limit).</summary>
-    public const int MaxOperationsPerPosting = TableClient.MaxTransactionActions;
+    public const int MaxOperationsPerPosting = TableTransactions.MaxActions;
 
     /// <summary>
     /// Entries in one atomic posting, whatever they are: each entry is two rows (journal and id claim), and the head
@@ -36,7 +34,7 @@ public static class LedgerLimits
 
     public const int DefaultEntryPageSize = 100;
 
-    public const int MaxEntryPageSize = TableClient.MaxPageSize;
+    public const int MaxEntryPageSize = 1000;
 
     /// <summary>Service round trips one page of a filtered journal listing may take before returning a short page.</summary>
     public const int MaxRequestsPerEntryPage = 20;

@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 using Azure;
+using Azure.Data.Tables;
 using Finance.Domain.Calendar;
 using Finance.Domain.Ledger;
 using Finance.Domain.Money;
-using Finance.Storage.Tables;
 using NodaTime;
 
 namespace Finance.Storage.Ledger;
@@ -118,7 +118,7 @@ public sealed class LedgerRepository
             }
             try
             {
-                await table.SubmitTransactionAsync(plan.Actions, cancellationToken).ConfigureAwait(false);
+                await TableTransactions.SubmitAsync(table, plan.Actions, cancellationToken).ConfigureAwait(false);
                 return new PostingResult(PostingOutcome.Applied, plan.Receipt, plan.Response, attempt);
             }
             catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
@@ -139,7 +139,7 @@ public sealed class LedgerRepository
         ArgumentNullException.ThrowIfNull(partition);
         ArgumentException.ThrowIfNullOrEmpty(key);
         ArgumentException.ThrowIfNullOrEmpty(principal);
-        var row = await table.GetEntityIfExistsAsync(partition.PartitionKey, IdempotencyRows.RowKey(key, principal), cancellationToken: cancellationToken)
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(partition.PartitionKey, IdempotencyRows.RowKey(key, principal), cancellationToken: cancellationToken)
             .ConfigureAwait(false);
         if (!row.HasValue)
         {
@@ -157,7 +157,7 @@ public sealed class LedgerRepository
     public async Task<LedgerHead> ReadHeadAsync(LedgerPartition partition, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(partition);
-        var row = await table.GetEntityIfExistsAsync(partition.PartitionKey, LedgerRows.Head, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(partition.PartitionKey, LedgerRows.Head, cancellationToken: cancellationToken).ConfigureAwait(false);
         return row.HasValue ? LedgerHead.FromEntity(partition, row.Value!) : new LedgerHead(partition);
     }
 
@@ -169,13 +169,13 @@ public sealed class LedgerRepository
     public async Task<LedgerBalances> ReadBalancesAsync(LedgerPartition partition, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(partition);
-        var filter = TableFilter.Create($"PartitionKey eq {partition.PartitionKey} and RowKey ge {LedgerRows.BalancePrefix} and RowKey le {LedgerRows.Head}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition.PartitionKey} and RowKey ge {LedgerRows.BalancePrefix} and RowKey le {LedgerRows.Head}");
         ETag? previousHead = null;
         for (var attempt = 1; ; attempt++)
         {
             var head = new LedgerHead(partition);
             var balances = new List<Balance>();
-            await foreach (var row in table.QueryAsync(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+            await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
             {
                 if (row.RowKey == LedgerRows.Head)
                 {
@@ -211,7 +211,7 @@ public sealed class LedgerRepository
     {
         ArgumentNullException.ThrowIfNull(partition);
         ArgumentNullException.ThrowIfNull(id);
-        var claim = await table.GetEntityIfExistsAsync(partition.PartitionKey, LedgerRows.EntryId(id), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var claim = await table.GetEntityIfExistsAsync<TableEntity>(partition.PartitionKey, LedgerRows.EntryId(id), cancellationToken: cancellationToken).ConfigureAwait(false);
         if (!claim.HasValue)
         {
             return null;
@@ -221,7 +221,7 @@ public sealed class LedgerRepository
         {
             throw new LedgerInvariantException($"Entry id '{id}' of {partition} is claimed by seq {seq}.");
         }
-        var row = await table.GetEntityIfExistsAsync(partition.PartitionKey, LedgerRows.Journal(seq), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(partition.PartitionKey, LedgerRows.Journal(seq), cancellationToken: cancellationToken).ConfigureAwait(false);
         var stored = row.HasValue ? JournalRows.FromJournalEntity(partition, row.Value!) : null;
         if (stored?.Entry.Id != id)
         {
@@ -238,11 +238,11 @@ public sealed class LedgerRepository
         var filters = new List<string> { JournalRange(partition) };
         if (query.Line is { } line)
         {
-            filters.Add(TableFilter.Create($"Line eq {line.Value}"));
+            filters.Add(TableClient.CreateQueryFilter($"Line eq {line.Value}"));
         }
         if (query.Kind is { } kind)
         {
-            filters.Add(TableFilter.Create($"Kind eq {kind.ToString()}"));
+            filters.Add(TableClient.CreateQueryFilter($"Kind eq {kind.ToString()}"));
         }
         if (query.Month is { } month)
         {
@@ -250,19 +250,19 @@ public sealed class LedgerRepository
             {
                 throw new ArgumentException($"{month} is not in {partition.Year}, the year of {partition}.", nameof(query));
             }
-            filters.Add(TableFilter.Create($"Month eq {month.Number}"));
+            filters.Add(TableClient.CreateQueryFilter($"Month eq {month.Number}"));
         }
         if (query.AsAt is { } asAt)
         {
-            filters.Add(TableFilter.Create($"PostedAt le {asAt.ToDateTimeOffset()}"));
+            filters.Add(TableClient.CreateQueryFilter($"PostedAt le {asAt.ToDateTimeOffset()}"));
         }
         if (query.Author is { } author)
         {
-            filters.Add(TableFilter.Create($"Author eq {author}"));
+            filters.Add(TableClient.CreateQueryFilter($"Author eq {author}"));
         }
         if (query.Source is { } source)
         {
-            filters.Add(TableFilter.Create($"Source eq {source.ToString()}"));
+            filters.Add(TableClient.CreateQueryFilter($"Source eq {source.ToString()}"));
         }
         var filter = string.Join(" and ", filters);
 
@@ -271,7 +271,7 @@ public sealed class LedgerRepository
         for (var requests = 0; entries.Count < query.PageSize && requests < LedgerLimits.MaxRequestsPerEntryPage; requests++)
         {
             // One service page per round: with a filter the service may answer with few rows and a continuation.
-            await foreach (var page in table.QueryAsync(filter, cancellationToken: cancellationToken)
+            await foreach (var page in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken)
                                .AsPages(token, query.PageSize - entries.Count).ConfigureAwait(false))
             {
                 entries.AddRange(page.Values.Select(row => JournalRows.FromJournalEntity(partition, row)));
@@ -298,7 +298,7 @@ public sealed class LedgerRepository
         for (var attempt = 1; ; attempt++)
         {
             var entries = new List<StoredEntry>();
-            await foreach (var row in table.QueryAsync(JournalRange(partition), cancellationToken: cancellationToken).ConfigureAwait(false))
+            await foreach (var row in table.QueryAsync<TableEntity>(JournalRange(partition), cancellationToken: cancellationToken).ConfigureAwait(false))
             {
                 if (entries.Count == Finance.Domain.Limits.MaxEntriesPerCalculation)
                 {
@@ -375,12 +375,12 @@ public sealed class LedgerRepository
         {
             throw new ArgumentException($"The set-up is for {setup.Partition}, not {partition}.", nameof(setup));
         }
-        var filter = TableFilter.Create($"PartitionKey eq {partition.PartitionKey}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition.PartitionKey}");
         for (var attempt = 1; ; attempt++)
         {
             var before = await ReadHeadAsync(partition, cancellationToken).ConfigureAwait(false);
             var rows = new List<TableEntity>();
-            await foreach (var row in table.QueryAsync(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+            await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
             {
                 if (rows.Count == LedgerLimits.MaxRowsPerVerification)
                 {
@@ -401,7 +401,7 @@ public sealed class LedgerRepository
         }
     }
 
-    private static string JournalRange(LedgerPartition partition) => TableFilter.Create(
+    private static string JournalRange(LedgerPartition partition) => TableClient.CreateQueryFilter(
         $"PartitionKey eq {partition.PartitionKey} and RowKey ge {LedgerRows.JournalPrefix} and RowKey lt {LedgerRows.End(LedgerRows.JournalPrefix)}");
 
     private static void CheckBalancesAgainstHead(LedgerHead head, List<Balance> balances)
@@ -525,7 +525,7 @@ public sealed class LedgerRepository
         var found = await Task.WhenAll(reversedIds.Select(async id =>
         {
             var read = await GetEntryAsync(partition, id, cancellationToken).ConfigureAwait(false);
-            var mark = await table.GetEntityIfExistsAsync(partition.PartitionKey, LedgerRows.Reversed(id), cancellationToken: cancellationToken).ConfigureAwait(false);
+            var mark = await table.GetEntityIfExistsAsync<TableEntity>(partition.PartitionKey, LedgerRows.Reversed(id), cancellationToken: cancellationToken).ConfigureAwait(false);
             var earlier = mark.HasValue
                 ? await GetEntryAsync(partition, new EntryId(mark.Value!.GetString("ReversalId") ?? ""), cancellationToken).ConfigureAwait(false)
                 : null;
@@ -553,8 +553,8 @@ public sealed class LedgerRepository
         }
         foreach (var line in reducedLines)
         {
-            var filter = TableFilter.Create($"Line eq {line.Value}");
-            await foreach (var row in table.QueryAsync($"{JournalRange(partition)} and {filter}", cancellationToken: cancellationToken).ConfigureAwait(false))
+            var filter = TableClient.CreateQueryFilter($"Line eq {line.Value}");
+            await foreach (var row in table.QueryAsync<TableEntity>($"{JournalRange(partition)} and {filter}", cancellationToken: cancellationToken).ConfigureAwait(false))
             {
                 var stored = JournalRows.FromJournalEntity(partition, row);
                 context[stored.Entry.Id] = stored.Entry;
@@ -566,11 +566,11 @@ public sealed class LedgerRepository
     /// <summary>The head and the balance rows of <paramref name="targets"/> (new ones for targets without a row), in one range query.</summary>
     private async Task<(LedgerHead Head, Balance[] Balances)> ReadHeadAndBalancesAsync(LedgerPartition partition, BalanceTarget[] targets, CancellationToken cancellationToken)
     {
-        var filter = TableFilter.Create($"PartitionKey eq {partition.PartitionKey} and RowKey ge {LedgerRows.BalancePrefix} and RowKey le {LedgerRows.Head}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition.PartitionKey} and RowKey ge {LedgerRows.BalancePrefix} and RowKey le {LedgerRows.Head}");
         var head = new LedgerHead(partition);
         var wanted = targets.ToDictionary(t => t.RowKey, StringComparer.Ordinal);
         var found = new Dictionary<string, Balance>(StringComparer.Ordinal);
-        await foreach (var row in table.QueryAsync(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             if (row.RowKey == LedgerRows.Head)
             {
@@ -595,7 +595,7 @@ public sealed class LedgerRepository
 
     private async Task<Balance> ReadBalanceAsync(LedgerPartition partition, BalanceTarget target, CancellationToken cancellationToken)
     {
-        var row = await table.GetEntityIfExistsAsync(partition.PartitionKey, target.RowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(partition.PartitionKey, target.RowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
         return row.HasValue ? Balance.FromEntity(row.Value!) : new Balance(target);
     }
 
@@ -630,12 +630,12 @@ public sealed class LedgerRepository
         {
             return applied;
         }
-        IEnumerable<int> suspects = refusal.FailedEntityIndex is { } index && index < plan.Roles.Count
+        IEnumerable<int> suspects = refusal.FailedTransactionActionIndex is { } index && index < plan.Roles.Count
             ? plan.Roles[index] is (RowRole.EntryId, var entry) ? [entry] : []
             : refusal.Status == 409 ? Enumerable.Range(0, entries.Count) : [];
         foreach (var i in suspects)
         {
-            var claim = await table.GetEntityIfExistsAsync(partition.PartitionKey, LedgerRows.EntryId(entries[i].Id), cancellationToken: cancellationToken)
+            var claim = await table.GetEntityIfExistsAsync<TableEntity>(partition.PartitionKey, LedgerRows.EntryId(entries[i].Id), cancellationToken: cancellationToken)
                 .ConfigureAwait(false);
             if (claim.HasValue)
             {
@@ -651,7 +651,7 @@ public sealed class LedgerRepository
     /// </summary>
     private async Task<PostingReceipt?> AlreadyAppliedAsync(LedgerPartition partition, IReadOnlyList<JournalEntry> entries, string hash, CancellationToken cancellationToken)
     {
-        var claim = await table.GetEntityIfExistsAsync(partition.PartitionKey, LedgerRows.EntryId(entries[0].Id), cancellationToken: cancellationToken)
+        var claim = await table.GetEntityIfExistsAsync<TableEntity>(partition.PartitionKey, LedgerRows.EntryId(entries[0].Id), cancellationToken: cancellationToken)
             .ConfigureAwait(false);
         if (!claim.HasValue || claim.Value!.GetString("PostingHash") != hash)
         {

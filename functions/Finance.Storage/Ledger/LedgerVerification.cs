@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text;
+using Azure.Data.Tables;
 using Finance.Domain.Ledger;
 using Finance.Domain.Money;
 using Finance.Domain.Statements;
-using Finance.Storage.Tables;
 using NodaTime;
 
 namespace Finance.Storage.Ledger;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using Finance.Domain.Principals;
 using Finance.Functions.Access;
 using Finance.Functions.Hosting;
 using Finance.Testing;

@@ -1,8 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
-using Finance.Functions.Access;
+using Finance.Domain.Principals;
 using Finance.Functions.Configuration;
 using Finance.Functions.Hosting;
+using Finance.Storage;
+using Finance.Testing;
 using FluentAssertions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -86,5 +88,23 @@ public sealed class LimitsTests
         response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
         var text = await response.Content.ReadAsStringAsync();
         text.Should().NotContainAny(RecordingStorage.SecretDetail, "devstoreaccount1", "InternalError", "Exception", " at ", "127.0.0.1");
+    }
+
+    [Theory]
+    [InlineData("GET", "api/pools/riverside-place")]
+    [InlineData("GET", "api/me")]
+    public async Task Storage_that_cannot_be_reached_is_503_problem_json_with_no_detail(string method, string path)
+    {
+        // Nothing listens on port 9 (discard): every request is refused at once.
+        var unreachable = LedgerStorage.ForConnectionString(
+            $"DefaultEndpointsProtocol=http;AccountName={Azurite.AccountName};AccountKey={Azurite.AccountKey};" +
+            $"TableEndpoint=http://127.0.0.1:9/{Azurite.AccountName};BlobEndpoint=http://127.0.0.1:9/{Azurite.AccountName};",
+            options => options.Retry.MaxRetries = 1);
+        await using var app = await TestApp.StartAsync(configure: builder => builder.Services.AddSingleton(unreachable));
+        using var response = await app.SendAsync(new HttpMethod(method), path, TestApp.Token("limits-admin", null, Role.Administrator));
+
+        response.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        (await response.Content.ReadAsStringAsync()).Should().NotContainAny("devstoreaccount1", "Exception", " at ", "127.0.0.1", "refused");
     }
 }

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using Azure.Core.Pipeline;
-using Finance.Functions.Configuration;
 using Finance.Storage;
 using Finance.Testing;
 
@@ -41,9 +40,11 @@ public sealed class RecordingStorage : DelegatingHandler
 
     private static (RecordingStorage, LedgerStorage) Create(RecordingStorage recorder, string connectionString)
     {
-        var options = new StorageClientOptions { Transport = new HttpClientTransport(new HttpClient(recorder)) };
-        options.Retry.MaxRetries = 0;
-        return (recorder, new LedgerStorage(StorageConnection.Parse(connectionString), options));
+        return (recorder, LedgerStorage.ForConnectionString(connectionString, options =>
+        {
+            options.Transport = new HttpClientTransport(new HttpClient(recorder));
+            options.Retry.MaxRetries = 0;
+        }));
     }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)

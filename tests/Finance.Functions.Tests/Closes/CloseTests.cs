@@ -2,11 +2,11 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Finance.Domain.Calendar;
-using Finance.Functions.Access;
-using Finance.Functions.Configuration;
+using Finance.Domain.Principals;
 using Finance.Functions.Tests.Access;
 using Finance.Functions.Tests.Postings;
 using Finance.Functions.Tests.Statements;
+using Finance.Storage;
 using FluentAssertions;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
@@ -183,9 +183,9 @@ public sealed class CloseTests(PostingAppFixture fixture) : IClassFixture<Postin
         // Someone with storage access edits the first frozen statement (here: the storage account's own key, as Azurite has).
         var blob = App.App.Services.GetRequiredService<LedgerStorage>().Container(StorageNames.StatementsContainer).GetBlobClient(name);
         var text = (await blob.DownloadContentAsync()).Value.Content.ToString();
-        var altered = text.Replace("\"pence\":4800000", "\"pence\":4700000", StringComparison.Ordinal);
+        var altered = text.Replace("\"annualBudgetPence\":4800000", "\"annualBudgetPence\":4700000", StringComparison.Ordinal);
         altered.Should().NotBe(text);
-        await blob.UploadAsync(BinaryData.FromString(altered), new Finance.Storage.Blobs.BlobUploadOptions { ContentType = "application/json" });
+        await blob.UploadAsync(BinaryData.FromString(altered), new Azure.Storage.Blobs.Models.BlobUploadOptions());
 
         var (_, verification, _) = await Send(HttpMethod.Get, $"{r.Path}/closes/2024-25/verify", r.Auditor);
         verification.GetProperty("holds").GetBoolean().Should().BeFalse();

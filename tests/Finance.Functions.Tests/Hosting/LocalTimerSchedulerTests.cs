@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Finance.Functions.Access;
+using Finance.Domain.Principals;
 using Finance.Functions.Configuration;
 using Finance.Functions.Hosting;
 using Finance.Functions.Tests.Access;

@@ -3,14 +3,14 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Azure.Data.Tables;
 using Finance.Domain.Calendar;
 using Finance.Domain.Model;
-using Finance.Functions.Configuration;
-using Finance.Functions.Imports;
 using Finance.Functions.Tests.Access;
 using Finance.Functions.Tests.Postings;
+using Finance.Storage;
+using Finance.Storage.Imports;
 using Finance.Storage.Ledger;
-using Finance.Storage.Tables;
 using FluentAssertions;
 using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
@@ -135,7 +135,7 @@ public sealed class ImportApiTests(ImportAppFixture fixture) : IClassFixture<Imp
         var list = await PoolScenario.Expect(App.SendAsync(HttpMethod.Get, $"{pool.Path}/imports", pool.Auditor), HttpStatusCode.OK);
         list.GetProperty("imports").GetArrayLength().Should().Be(0);
         var blobs = new List<string>();
-        await foreach (var blob in App.App.Services.GetRequiredService<LedgerStorage>().Container(StorageNames.ImportsContainer).GetBlobsAsync($"{pool.PoolId}/"))
+        await foreach (var blob in App.App.Services.GetRequiredService<LedgerStorage>().Container(StorageNames.ImportsContainer).GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = $"{pool.PoolId}/" }))
         {
             blobs.Add(blob.Name);
         }
@@ -200,7 +200,7 @@ public sealed class ImportApiTests(ImportAppFixture fixture) : IClassFixture<Imp
         // The lease runs out (as after a real crash); reading the import hands it to a runner here, which carries on.
         fixture.Recover();
         var table = App.App.Services.GetRequiredService<LedgerStorage>().Table(StorageNames.PoolsTable);
-        var row = (await table.GetEntityAsync(pool.PoolId, ImportRecord.RowPrefix + importId)).Value;
+        var row = (await table.GetEntityAsync<Azure.Data.Tables.TableEntity>(pool.PoolId, ImportRecord.RowPrefix + importId)).Value;
         row["LeaseUntil"] = DateTimeOffset.UtcNow.AddMinutes(-1);
         await table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace);
 

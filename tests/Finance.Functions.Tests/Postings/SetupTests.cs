@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
-using Finance.Functions.Access;
+using Finance.Domain.Principals;
 using Finance.Functions.Tests.Access;
 using FluentAssertions;
 using Xunit;

@@ -3,7 +3,6 @@ using Azure.Core.Pipeline;
 using Finance.Domain.Ledger;
 using Finance.Domain.Money;
 using Finance.Storage.Ledger;
-using Finance.Storage.Tables;
 using FluentAssertions;
 using Xunit;
 
@@ -77,10 +76,11 @@ public sealed class LedgerAtomicityTests(StorageAzurite azurite) : IClassFixture
     {
         var table = await TestClients.NewTableAsync(azurite);
         var lose = new LoseBatchResponses();
-        var options = new StorageClientOptions();
-        options.Retry.Delay = TimeSpan.FromMilliseconds(5);
-        options.AddPolicy(lose, HttpPipelinePosition.PerRetry);
-        var lossy = new TableServiceClient(TestClients.Connection(azurite), options).GetTableClient(table.Name);
+        var lossy = TestClients.SameTable(azurite, table, options =>
+        {
+            options.Retry.Delay = TimeSpan.FromMilliseconds(5);
+            options.AddPolicy(lose, HttpPipelinePosition.PerRetry);
+        });
         var ledger = new TestLedger(lossy);
         await ledger.PostOpeningAsync();
 

@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using Finance.Storage.Ledger;
 using FluentAssertions;
 using Xunit;
@@ -21,7 +22,7 @@ public sealed class LedgerInvariantTests(StorageAzurite azurite) : IClassFixture
     {
         var ledger = await PostedLedgerAsync();
         var key = BalanceTarget.ForLine(TestLedger.Frailty).RowKey;
-        var row = (await ledger.Table.GetEntityAsync(ledger.Partition.PartitionKey, key)).Value;
+        var row = (await ledger.Table.GetEntityAsync<TableEntity>(ledger.Partition.PartitionKey, key)).Value;
         row["ActualPenceM02"] = 999L;
         await ledger.Table.UpdateEntityAsync(row, row.ETag);
 
@@ -35,7 +36,7 @@ public sealed class LedgerInvariantTests(StorageAzurite azurite) : IClassFixture
     {
         var ledger = await PostedLedgerAsync();
         var key = BalanceTarget.ForLine(TestLedger.Frailty).RowKey;
-        var row = (await ledger.Table.GetEntityAsync(ledger.Partition.PartitionKey, key)).Value;
+        var row = (await ledger.Table.GetEntityAsync<TableEntity>(ledger.Partition.PartitionKey, key)).Value;
         row["Version"] = 7L;
         await ledger.Table.UpdateEntityAsync(row, row.ETag);
 
@@ -61,7 +62,7 @@ public sealed class LedgerInvariantTests(StorageAzurite azurite) : IClassFixture
     public async Task An_entry_edited_in_place_breaks_its_postings_hash()
     {
         var ledger = await PostedLedgerAsync();
-        var row = (await ledger.Table.GetEntityAsync(ledger.Partition.PartitionKey, LedgerRows.Journal(11))).Value;
+        var row = (await ledger.Table.GetEntityAsync<TableEntity>(ledger.Partition.PartitionKey, LedgerRows.Journal(11))).Value;
         row["Memo"] = "quietly edited";
         await ledger.Table.UpdateEntityAsync(row, row.ETag);
 

@@ -1,12 +1,12 @@
-using FsCheck;
-using FsCheck.Fluent;
+using Azure.Data.Tables;
 using Finance.Domain.Ledger;
 using Finance.Domain.Model;
 using Finance.Domain.Money;
 using Finance.Domain.Statements;
 using Finance.Storage.Ledger;
-using Finance.Storage.Tables;
 using FluentAssertions;
+using FsCheck;
+using FsCheck.Fluent;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -1,9 +1,9 @@
+using Azure.Data.Tables;
 using Finance.Domain.Calendar;
 using Finance.Domain.Ledger;
 using Finance.Domain.Model;
 using Finance.Domain.Money;
 using Finance.Storage.Ledger;
-using Finance.Storage.Tables;
 using NodaTime;
 
 namespace Finance.Storage.Tests.Ledger;

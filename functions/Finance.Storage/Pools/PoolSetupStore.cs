@@ -1,0 +1,113 @@
+using System.Collections.Concurrent;
+using Azure;
+using Azure.Data.Tables;
+using Finance.Storage.Directory;
+using Finance.Storage.Ledger;
+
+namespace Finance.Storage.Pools;
+
+/// <summary>
+/// Reads and writes a pool's set-up in its partition of the Pools table: the pool row (name, parties, streams, agreement,
+/// set-up version) and one row per line. Every change rewrites the pool row with If-Match and a new set-up version, in
+/// the same entity group transaction as the line it changes, so the set-up has one version at a time.
+/// </summary>
+public sealed class PoolSetupStore(LedgerStorage storage, OrganisationStore organisations)
+{
+    /// <summary>How long a cached set-up may show an organisation's old name; its structure is never stale (ETag).</summary>
+    public static readonly TimeSpan OrganisationNamesFor = TimeSpan.FromSeconds(30);
+
+    /// <summary>Set-ups kept for postings, by pool; an entry is good while the pool row's ETag is the one it was built from.</summary>
+    private readonly ConcurrentDictionary<string, (ETag ETag, DateTimeOffset BuiltAt, StoredSetup Stored, LedgerSetup Ledger)> cache = new(StringComparer.Ordinal);
+
+    private TableClient Table => storage.Table(StorageNames.PoolsTable);
+
+    /// <summary>The pool row and every line row, in one query of the pool's partition.</summary>
+    public async Task<StoredSetup?> ReadAsync(string poolId, CancellationToken cancellationToken)
+    {
+        await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        PoolRecord? pool = null;
+        var lines = new List<LineDocument>();
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey eq {poolId} and ((RowKey eq {PoolRecord.RowKey}) or (RowKey ge {LineDocument.RowPrefix} and RowKey lt {LineDocument.RowPrefix + "\uffff"}))");
+        await foreach (var row in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (row.RowKey == PoolRecord.RowKey)
+            {
+                pool = PoolRecord.FromEntity(row);
+            }
+            else
+            {
+                lines.Add(LineDocument.FromEntity(row));
+            }
+        }
+        return pool is null ? null : new StoredSetup(pool, lines.OrderBy(l => l.LineId, StringComparer.Ordinal).ToList());
+    }
+
+    /// <summary>The stored set-up and the domain's view of it (organisations named from the directory), as it is now; null
+    /// when there is no such pool.</summary>
+    public async Task<(StoredSetup Stored, LedgerSetup Ledger)?> ReadWithLedgerAsync(string poolId, CancellationToken cancellationToken)
+    {
+        var stored = await ReadAsync(poolId, cancellationToken).ConfigureAwait(false);
+        if (stored is null)
+        {
+            return null;
+        }
+        var directory = await organisations.GetManyAsync(stored.OrganisationIds, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return (stored, stored.ToLedgerSetup(directory));
+        }
+        catch (ArgumentException e)
+        {
+            throw new StorageInvariantException($"{StorageNames.PoolsTable} {poolId}/*", $"the stored set-up does not make a valid pool: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// The set-up for posting, for the pool version access was decided on (<paramref name="pool"/>): from the cache when
+    /// the pool row has not changed since, else read again. Null if the pool changed in between (the caller re-reads).
+    /// </summary>
+    public async Task<(StoredSetup Stored, LedgerSetup Ledger)?> ForPostingAsync(PoolRecord pool, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        if (cache.TryGetValue(pool.PoolId, out var cached) && cached.ETag == pool.ETag && DateTimeOffset.UtcNow - cached.BuiltAt < OrganisationNamesFor)
+        {
+            return (cached.Stored, cached.Ledger);
+        }
+        if (await ReadWithLedgerAsync(pool.PoolId, cancellationToken).ConfigureAwait(false) is not { } read)
+        {
+            return null;
+        }
+        var (stored, ledger) = read;
+        cache[pool.PoolId] = (stored.Pool.ETag, DateTimeOffset.UtcNow, stored, ledger);
+        // Access was decided on the version the caller read; if the pool changed since, that decision may not stand.
+        return stored.Pool.ETag == pool.ETag ? (stored, ledger) : null;
+    }
+
+    /// <summary>Replaces the pool row (a new set-up version) and, when given, puts one line row, atomically. Throws
+    /// <see cref="StaleRecordException"/> when the pool row is no longer at <paramref name="current"/>'s version.</summary>
+    public async Task<PoolRecord> WriteAsync(PoolRecord current, PoolRecord next, LineDocument? line, bool lineIsNew, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        ArgumentNullException.ThrowIfNull(next);
+        var updated = next with { SetupVersion = current.SetupVersion + 1 };
+        var actions = new List<TableTransactionAction>
+        {
+            new(TableTransactionActionType.UpdateReplace, updated.ToEntity(), current.ETag),
+        };
+        if (line is not null)
+        {
+            actions.Add(new(lineIsNew ? TableTransactionActionType.Add : TableTransactionActionType.UpsertReplace, line.ToEntity(current.PoolId)));
+        }
+        try
+        {
+            var responses = await TableTransactions.SubmitAsync(Table, actions, cancellationToken).ConfigureAwait(false);
+            cache.TryRemove(current.PoolId, out _);
+            return updated with { ETag = responses[0].Headers.ETag ?? default };
+        }
+        catch (TableTransactionFailedException e) when (e.Status is 409 or 412 or 404)
+        {
+            throw new StaleRecordException($"Pool '{current.PoolId}' changed while its set-up was being written.", e);
+        }
+    }
+}
