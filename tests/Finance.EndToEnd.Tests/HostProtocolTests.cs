@@ -39,11 +39,11 @@ public sealed class HostProtocolTests(AppFixture fixture) : IClassFixture<AppFix
         var text = await response.Content.ReadAsStringAsync();
         text.Should().Contain("unreachable").And.NotContain("Exception").And.NotContain(closedPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
-        // A function that needs storage fails as a plain 500: no exception, no storage error, no address.
+        // A function that needs storage answers 503 (try again later): no exception, no storage error, no address.
         using var read = new HttpRequestMessage(HttpMethod.Get, "api/pools/riverside-place");
         read.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await DevTokens.MintAsync("e2e-admin", [], "Administrator"));
         using var failed = await app.Client.SendAsync(read);
-        failed.StatusCode.Should().Be(HttpStatusCode.InternalServerError);
+        failed.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
         failed.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
         (await failed.Content.ReadAsStringAsync()).Should().NotContainAny("Exception", " at ", closedPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "devstoreaccount1");
     }
