@@ -18,19 +18,23 @@ public sealed record InfraCheckResult(
 /// </summary>
 public static class InfraCheck
 {
-    public static InfraCheckResult Run(string root)
+    /// <summary>Checks <c>infra/</c> under <paramref name="root"/>; with <paramref name="manyCopies"/>, every
+    /// <c>*/infra/</c> under it in the same three runs (the broken copies of <c>BadInputTests</c>).</summary>
+    public static InfraCheckResult Run(string root, bool manyCopies = false)
     {
-        var infra = Path.Combine(root, "infra");
+        var infra = manyCopies ? "*/infra" : "infra";
         var output = Directory.CreateTempSubdirectory("finance-bicep-build-");
         try
         {
             // One CLI process per command over every file (--pattern), the three at once: each start of the CLI costs
             // about a second, compiling is fast.
-            var build = Task.Run(() => Findings(root, "build", "--pattern", "infra/**/*.bicep", "--outdir", Path.Combine(output.FullName, "templates")));
-            var lint = Task.Run(() => Findings(root, "lint", "--pattern", "infra/**/*.bicep"));
-            var buildParams = Task.Run(() => Findings(root, "build-params", "--pattern", "infra/**/*.bicepparam", "--outdir", Path.Combine(output.FullName, "parameters")));
+            var build = Task.Run(() => Findings(root, "build", "--pattern", $"{infra}/**/*.bicep", "--outdir", Path.Combine(output.FullName, "templates")));
+            var lint = Task.Run(() => Findings(root, "lint", "--pattern", $"{infra}/**/*.bicep"));
+            var buildParams = Task.Run(() => Findings(root, "build-params", "--pattern", $"{infra}/**/*.bicepparam", "--outdir", Path.Combine(output.FullName, "parameters")));
             Task.WaitAll(build, lint, buildParams);
-            return new InfraCheckResult(Files(root, infra, "*.bicep"), Files(root, infra, "*.bicepparam"), build.Result, lint.Result, buildParams.Result);
+            var folders = manyCopies ? Directory.GetDirectories(root).Select(d => Path.Combine(d, "infra")).ToArray() : [Path.Combine(root, "infra")];
+            return new InfraCheckResult(
+                Files(root, folders, "*.bicep"), Files(root, folders, "*.bicepparam"), build.Result, lint.Result, buildParams.Result);
         }
         finally
         {
@@ -49,8 +53,8 @@ public static class InfraCheck
         return new CommandFindings(run.Command, findings, run.Elapsed);
     }
 
-    private static List<string> Files(string root, string infra, string pattern) => Directory
-        .EnumerateFiles(infra, pattern, SearchOption.AllDirectories)
+    private static List<string> Files(string root, string[] folders, string pattern) => folders
+        .SelectMany(folder => Directory.EnumerateFiles(folder, pattern, SearchOption.AllDirectories))
         .Select(p => Path.GetRelativePath(root, p).Replace('\\', '/'))
         .Order(StringComparer.Ordinal)
         .ToList();
