@@ -8,8 +8,8 @@ using Xunit;
 namespace Finance.Infra.Tests;
 
 /// <summary>
-/// The checkout's infra/ as the real Bicep compiler sees it: every .bicep builds and lints with no message at all,
-/// every .bicepparam builds, with the CLI version pinned in Directory.Packages.props and the rules bicepconfig.json
+/// The checkout's infra/ as the real Bicep compiler sees it: every .bicep and .bicepparam builds and lints with no
+/// message at all, with the CLI version pinned in Directory.Packages.props and the rules bicepconfig.json
 /// states. The messages, when there are any, are the compiler's own with file(line,column).
 /// </summary>
 public sealed class CompilerTests
@@ -49,7 +49,7 @@ public sealed class CompilerTests
     }
 
     [Fact]
-    public void Bicep_lint_of_every_bicep_file_finds_nothing()
+    public void Bicep_lint_of_every_bicep_and_bicepparam_file_finds_nothing()
     {
         Check.Lint.Findings.Should().BeEmpty();
     }

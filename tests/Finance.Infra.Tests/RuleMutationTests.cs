@@ -2,6 +2,7 @@ using Finance.Functions.Configuration;
 using Finance.Infra.Tests.Arm;
 using Finance.Infra.Tests.Bicep;
 using Finance.Infra.Tests.Rules;
+using Finance.Testing;
 using FluentAssertions;
 using Xunit;
 
@@ -271,7 +272,7 @@ public sealed class RuleMutationTests
     /// compiled and evaluated for every variant.</summary>
     private static IReadOnlyList<Variant> Mutated(string path, string find, string replacement)
     {
-        var source = File.ReadAllText(Path.Combine(Finance.Testing.RepositoryRoot.Path, path));
+        var source = File.ReadAllText(Path.Combine(RepositoryRoot.Path, path));
         var at = source.IndexOf(find, StringComparison.Ordinal);
         at.Should().BeGreaterThanOrEqualTo(0, $"the mutation expects '{find}' in {path}");
         var mutated = string.Concat(source.AsSpan(0, at), replacement, source.AsSpan(at + find.Length));

@@ -55,7 +55,7 @@ public sealed class StorageTests
     }
 
     [Theory]
-    [MemberData(nameof(VariantLabels))]
+    [MemberData(nameof(VariantLabels), DisableDiscoveryEnumeration = true)]
     public void No_other_container_is_immutable(string label)
     {
         // Imports and reports are rewritten; only statements are frozen.
@@ -68,7 +68,7 @@ public sealed class StorageTests
     }
 
     [Theory]
-    [MemberData(nameof(VariantLabels))]
+    [MemberData(nameof(VariantLabels), DisableDiscoveryEnumeration = true)]
     public void The_ledger_tables_are_exactly_the_apps_tables(string label)
     {
         var inTemplate = DeploymentRules.LedgerResourceNames(Variants.Single(v => v.Label == label), DeploymentRules.TableType);
@@ -77,7 +77,7 @@ public sealed class StorageTests
     }
 
     [Theory]
-    [MemberData(nameof(VariantLabels))]
+    [MemberData(nameof(VariantLabels), DisableDiscoveryEnumeration = true)]
     public void The_ledger_containers_are_exactly_the_apps_containers(string label)
     {
         var inTemplate = DeploymentRules.LedgerResourceNames(Variants.Single(v => v.Label == label), DeploymentRules.ContainerType);

@@ -12,29 +12,27 @@ public sealed record InfraCheckResult(
 
 /// <summary>
 /// The check the test command makes with the real compiler, for every file under <c>infra/</c>: <c>bicep build</c>
-/// and <c>bicep lint</c> of each <c>.bicep</c>, <c>bicep build-params</c> of each <c>.bicepparam</c>. Any message
+/// of each <c>.bicep</c>, <c>bicep build-params</c> of each <c>.bicepparam</c>, <c>bicep lint</c> of both. Any message
 /// at all (error, warning, info) is a finding: warnings are errors here as in the C# build. Lint levels come from
 /// <c>infra/bicepconfig.json</c>, which the CLI finds by itself.
 /// </summary>
 public static class InfraCheck
 {
-    /// <summary>Checks <c>infra/</c> under <paramref name="root"/>; with <paramref name="manyCopies"/>, every
-    /// <c>*/infra/</c> under it in the same three runs (the broken copies of <c>BadInputTests</c>).</summary>
-    public static InfraCheckResult Run(string root, bool manyCopies = false)
+    /// <summary>Checks <c>infra/</c> under <paramref name="root"/> (the checkout, or a copy).</summary>
+    public static InfraCheckResult Run(string root)
     {
-        var infra = manyCopies ? "*/infra" : "infra";
+        const string infra = "infra";
         var output = Directory.CreateTempSubdirectory("finance-bicep-build-");
         try
         {
             // One CLI process per command over every file (--pattern), the three at once: each start of the CLI costs
             // about a second, compiling is fast.
             var build = Task.Run(() => Findings(root, "build", "--pattern", $"{infra}/**/*.bicep", "--outdir", Path.Combine(output.FullName, "templates")));
-            var lint = Task.Run(() => Findings(root, "lint", "--pattern", $"{infra}/**/*.bicep"));
+            var lint = Task.Run(() => Findings(root, "lint", "--pattern", $"{infra}/**/*.bicep*"));
             var buildParams = Task.Run(() => Findings(root, "build-params", "--pattern", $"{infra}/**/*.bicepparam", "--outdir", Path.Combine(output.FullName, "parameters")));
             Task.WaitAll(build, lint, buildParams);
-            var folders = manyCopies ? Directory.GetDirectories(root).Select(d => Path.Combine(d, "infra")).ToArray() : [Path.Combine(root, "infra")];
-            return new InfraCheckResult(
-                Files(root, folders, "*.bicep"), Files(root, folders, "*.bicepparam"), build.Result, lint.Result, buildParams.Result);
+            var folder = Path.Combine(root, infra);
+            return new InfraCheckResult(Files(root, folder, "*.bicep"), Files(root, folder, "*.bicepparam"), build.Result, lint.Result, buildParams.Result);
         }
         finally
         {
@@ -53,8 +51,8 @@ public static class InfraCheck
         return new CommandFindings(run.Command, findings, run.Elapsed);
     }
 
-    private static List<string> Files(string root, string[] folders, string pattern) => folders
-        .SelectMany(folder => Directory.EnumerateFiles(folder, pattern, SearchOption.AllDirectories))
+    private static List<string> Files(string root, string folder, string pattern) => Directory
+        .EnumerateFiles(folder, pattern, SearchOption.AllDirectories)
         .Select(p => Path.GetRelativePath(root, p).Replace('\\', '/'))
         .Order(StringComparer.Ordinal)
         .ToList();
