@@ -8,8 +8,8 @@ namespace Finance.Infra.Tests;
 
 /// <summary>
 /// scripts/deploy.sh is valid bash, strict, and deploys main.bicep with the environment's .bicepparam: run against a
-/// stand-in <c>az</c> that records what it is asked (no Azure here), it asks exactly that, and nothing while the API
-/// audience is still the placeholder.
+/// stand-in <c>az</c> that records what it is asked (no Azure here), it asks for exactly that deployment, and for none
+/// while the API audience is still the placeholder.
 /// </summary>
 public sealed class DeployScriptTests
 {
