@@ -66,9 +66,10 @@ internal sealed partial class TemplateScope
             throw new ArmEvaluationException($"{path}: languageVersion {version} templates are not modelled (resources keyed by symbolic name)");
         }
         var declared = template["parameters"] as JsonObject ?? [];
-        foreach (var name in given.Keys.Where(n => !declared.ContainsKey(n)))
+        if (given.Keys.FirstOrDefault(n => !declared.ContainsKey(n)) is { } undeclared)
         {
-            throw new ArmEvaluationException($"{path}: parameter '{name}' is given but the template does not declare it");
+            // ARM refuses a deployment given a parameter its template does not declare.
+            throw new ArmEvaluationException($"{path}: parameter '{undeclared}' is given but the template does not declare it");
         }
         foreach (var (name, _) in declared)
         {
@@ -95,8 +96,8 @@ internal sealed partial class TemplateScope
         JsonValue value when value.TryGetValue<string>(out var text) => ArmExpression.IsExpression(text)
             ? Evaluate(Parsed.GetOrAdd(text, ArmExpression.Parse))
             : new ArmString(ArmExpression.Literal(text)),
-        JsonObject obj when obj.ContainsKey("copy") && obj["copy"] is JsonArray =>
-            throw new ArmEvaluationException($"{path}: property copy loops are not modelled ({obj.ToJsonString()[..Math.Min(80, obj.ToJsonString().Length)]})"),
+        JsonObject obj when obj["copy"] is JsonArray =>
+            throw new ArmEvaluationException($"{path}: property copy loops (a Bicep for-expression in a property) are not modelled"),
         JsonObject obj => new ArmObject(obj.Select(p => KeyValuePair.Create(p.Key, Evaluate(p.Value)))),
         JsonArray array => new ArmArray(array.Select(Evaluate)),
         _ => ArmValue.FromJson(node),
