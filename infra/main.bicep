@@ -5,8 +5,8 @@
 //   function app    the custom handler on Flex Consumption (default) or Elastic Premium, system-assigned identity
 //   identity access the identity's data roles on the two accounts and on Application Insights
 //
-// Deploy with scripts/deploy.sh (az deployment group create + zip deploy). Parameter files: main.dev.parameters.json,
-// main.prod.parameters.json. Outputs carry names and endpoints only, never keys or connection strings.
+// Deploy with scripts/deploy.sh (az deployment group create + zip deploy). Parameter files: main.dev.bicepparam,
+// main.prod.bicepparam. Outputs carry names and endpoints only, never keys or connection strings.
 
 targetScope = 'resourceGroup'
 

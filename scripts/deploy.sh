@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Deploys the pooled-budget ledger to Azure: the infrastructure (infra/main.bicep with the environment's parameter
-# file) and then the Function App package (artifacts/finance-functions.zip, built by scripts/package.sh if missing),
-# then waits for GET /api/health to report healthy.
+# file infra/main.<env>.bicepparam) and then the Function App package (artifacts/finance-functions.zip, built by
+# scripts/package.sh if missing), then waits for GET /api/health to report healthy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,7 +9,7 @@ usage() {
   cat <<'USAGE'
 Usage: scripts/deploy.sh <dev|prod> <resource-group> [options]
 
-  <dev|prod>         environment: uses infra/main.<env>.parameters.json
+  <dev|prod>         environment: deploys infra/main.bicep with infra/main.<env>.bicepparam
   <resource-group>   an existing resource group, e.g. created with
                        az group create --name rg-finance-dev --location uksouth
 
@@ -61,7 +61,7 @@ case "$environment" in
 esac
 
 template=infra/main.bicep
-parameters=infra/main.$environment.parameters.json
+parameters=infra/main.$environment.bicepparam
 package=artifacts/finance-functions.zip
 # One deployment name per environment: --code-only reads the Function App's name from its outputs.
 deployment_name=finance-$environment
@@ -85,11 +85,11 @@ if [ "$deploy_infra" = true ]; then
     fail "$parameters still has a REPLACE-WITH placeholder: set authAudience to the API app registration's Application (client) ID"
   fi
   echo "Deploying $template with $parameters (deployment '$deployment_name')..."
+  # A .bicepparam names its template (using 'main.bicep'): the CLI compiles both with its own Bicep.
   az deployment group create \
     --resource-group "$resource_group" \
     --name "$deployment_name" \
-    --template-file "$template" \
-    --parameters "@$parameters" \
+    --parameters "$parameters" \
     --output none
 fi
 

@@ -1,4 +1,5 @@
 using Finance.Functions.Configuration;
+using Finance.Infra.Tests.Arm;
 using Finance.Infra.Tests.Bicep;
 using Finance.Infra.Tests.Rules;
 using FluentAssertions;
@@ -6,68 +7,75 @@ using Xunit;
 
 namespace Finance.Infra.Tests;
 
-/// <summary>The Function App runs the custom handler with a managed identity and every setting the app reads.</summary>
+/// <summary>The Function App runs <see cref="AppRuntime"/> with a managed identity and every setting the app reads.</summary>
 public sealed class FunctionAppTests
 {
     private static Infrastructure Infra => Infrastructure.Current;
 
+    private static IReadOnlyList<Variant> Variants => Infra.Variants;
+
     [Fact]
     public void The_site_has_a_system_assigned_managed_identity()
     {
-        DeploymentRules.SiteHasSystemAssignedIdentity(Infra).Should().BeEmpty();
+        DeploymentRules.SiteHasSystemAssignedIdentity(Variants).Should().BeEmpty();
     }
 
     [Fact]
     public void The_site_answers_https_only_with_tls_1_2()
     {
-        DeploymentRules.SiteHttpsOnly(Infra).Should().BeEmpty();
+        DeploymentRules.SiteHttpsOnly(Variants).Should().BeEmpty();
+    }
+
+    [Fact]
+    public void The_app_name_stays_within_the_32_characters_the_host_id_is_made_from()
+    {
+        Variants.Select(v => Site.Of(v).Resource.Name).Should().OnlyContain(name => name.Length <= 32);
     }
 
     [Fact]
     public void The_hosting_plan_is_flex_consumption_by_default_with_elastic_premium_as_the_alternative()
     {
-        var hostingPlan = Infra.Main.Find("param", "hostingPlan");
-        hostingPlan.Should().NotBeNull();
-        Infra.Main.Strings(hostingPlan!.Value).Should().Equal("FlexConsumption");
-        Infra.Main.ArrayItems(hostingPlan.DecoratorArgument("allowed")).SelectMany(Infra.Main.Strings)
-            .Should().BeEquivalentTo("FlexConsumption", "ElasticPremium");
+        var hostingPlan = Infra.MainParameter(Infrastructure.HostingPlanParameter);
+        hostingPlan["defaultValue"]!.GetValue<string>().Should().Be("FlexConsumption");
+        hostingPlan["allowedValues"]!.AsArray().Select(v => v!.GetValue<string>()).Should().BeEquivalentTo("FlexConsumption", "ElasticPremium");
 
-        var app = FunctionAppModel.Find(Infra);
-        var plan = app.File.Created("Microsoft.Web/serverfarms").Should().ContainSingle().Subject;
-        app.File.Values(plan, "sku.tier").SelectMany(app.File.Strings).Should().BeEquivalentTo("FlexConsumption", "ElasticPremium");
-        app.Variants.Should().HaveCount(2, "one site configuration per hosting plan");
-        app.Variants.Count(v => v.FunctionAppConfigs.Count > 0).Should().Be(1, "only Flex Consumption has functionAppConfig");
+        foreach (var variant in Variants)
+        {
+            var plan = variant.Deployment.OfType("Microsoft.Web/serverfarms").Should().ContainSingle().Subject;
+            plan.At("sku.tier").Should().Be(new ArmString(variant.HostingPlan), variant.Label);
+            Site.Of(variant).IsFlex.Should().Be(variant.HostingPlan == "FlexConsumption", "only Flex Consumption has functionAppConfig");
+        }
     }
 
     [Fact]
-    public void Every_variant_runs_the_custom_handler()
+    public void Every_variant_runs_the_apps_runtime()
     {
-        DeploymentRules.RunsCustomHandler(Infra, AppSettings.WorkerRuntime.Name).Should().BeEmpty();
+        DeploymentRules.RunsAppRuntime(Variants, AppSettings.WorkerRuntime.Name).Should().BeEmpty();
     }
 
     [Fact]
     public void Flex_consumption_pulls_its_package_with_the_managed_identity()
     {
-        DeploymentRules.FlexDeploymentUsesIdentity(Infra).Should().BeEmpty();
+        DeploymentRules.FlexDeploymentUsesIdentity(Variants).Should().BeEmpty();
     }
 
     [Fact]
     public void Every_setting_the_app_reads_in_azure_is_set()
     {
-        DeploymentRules.MissingAppSettings(Infra, KnownSettings.InAzure, KnownSettings.ProvidedOtherwise).Should().BeEmpty();
+        DeploymentRules.MissingAppSettings(Variants, KnownSettings.InAzure, KnownSettings.ProvidedOtherwise).Should().BeEmpty();
     }
 
     [Fact]
-    public void Every_app_setting_in_the_bicep_is_read_by_the_app_or_is_a_named_platform_setting()
+    public void Every_app_setting_in_the_template_is_read_by_the_app_or_is_a_named_platform_setting()
     {
-        DeploymentRules.UnexpectedAppSettings(Infra, KnownSettings.InAzure, KnownSettings.LocalOnly, KnownSettings.Platform).Should().BeEmpty();
+        DeploymentRules.UnexpectedAppSettings(Variants, KnownSettings.InAzure, KnownSettings.LocalOnly, KnownSettings.Platform).Should().BeEmpty();
     }
 
     [Fact]
-    public void The_platform_settings_list_names_only_settings_the_bicep_uses()
+    public void The_platform_settings_list_names_only_settings_the_template_sets()
     {
         // Keeps the allow-list honest: a platform setting nobody sets any more is removed from it.
-        var set = FunctionAppModel.Find(Infra).Variants.SelectMany(v => v.AppSettings).Select(s => s.Name).ToHashSet();
+        var set = Variants.Select(Site.Of).SelectMany(s => s.AppSettings).Select(s => s.Name).ToHashSet();
 
         KnownSettings.Platform.Should().OnlyContain(name => set.Contains(name));
     }
@@ -75,44 +83,57 @@ public sealed class FunctionAppTests
     [Fact]
     public void No_app_setting_holds_a_key_or_connection_string()
     {
-        DeploymentRules.AppSettingsHoldNoSecrets(Infra, KnownSettings.AddressesNotSecrets).Should().BeEmpty();
+        DeploymentRules.AppSettingsHoldNoSecrets(Variants, KnownSettings.AddressesNotSecrets).Should().BeEmpty();
     }
 
     [Fact]
     public void Application_insights_accepts_only_entra_authenticated_telemetry()
     {
-        DeploymentRules.TelemetryNeedsEntraAuth(Infra).Should().BeEmpty();
+        DeploymentRules.TelemetryNeedsEntraAuth(Variants).Should().BeEmpty();
     }
 
     [Fact]
-    public void Ledger_settings_are_the_ledger_accounts_endpoints()
+    public void Storage_and_telemetry_settings_point_at_the_resources_this_deployment_creates()
     {
-        var ledger = DeploymentRules.LedgerFile(Infra);
-        var account = ledger.Created(DeploymentRules.StorageAccountType).Single();
+        foreach (var variant in Variants)
+        {
+            var site = Site.Of(variant);
+            var ledger = DeploymentRules.LedgerAccount(variant);
+            var host = DeploymentRules.HostAccount(variant);
+            var insights = variant.Deployment.OfType(DeploymentRules.InsightsType).Single();
 
-        DeploymentRules.TraceAppSetting(Infra, AppSettings.LedgerTableServiceUri.Name)
-            .Should().Be($"{ledger.Path}: {account.Name}.properties.primaryEndpoints.table");
-        DeploymentRules.TraceAppSetting(Infra, AppSettings.LedgerBlobServiceUri.Name)
-            .Should().Be($"{ledger.Path}: {account.Name}.properties.primaryEndpoints.blob");
-    }
-
-    [Fact]
-    public void Host_storage_is_the_other_account_by_name()
-    {
-        var ledger = DeploymentRules.LedgerFile(Infra);
-        var host = Infra.Files.Where(f => f != ledger).Single(f => f.Created(DeploymentRules.StorageAccountType).Any());
-        var account = host.Created(DeploymentRules.StorageAccountType).Single();
-
-        DeploymentRules.TraceAppSetting(Infra, AppSettings.HostStorageAccountName.Name).Should().Be($"{host.Path}: {account.Name}.name");
+            site.Setting(AppSettings.LedgerTableServiceUri.Name).Should().Equal(ArmRuntime.Property(ledger.Id, "properties.primaryEndpoints.table"));
+            site.Setting(AppSettings.LedgerBlobServiceUri.Name).Should().Equal(ArmRuntime.Property(ledger.Id, "properties.primaryEndpoints.blob"));
+            site.Setting(AppSettings.HostStorageAccountName.Name).Should().Equal(new ArmString(host.Name));
+            site.Setting(AppSettings.ApplicationInsights.Name).Should().Equal(ArmRuntime.Property(insights.Id, "properties.ConnectionString"));
+        }
     }
 
     [Theory]
-    [InlineData("Auth__Issuer", "authIssuer")]
-    [InlineData("Auth__Audience", "authAudience")]
-    [InlineData("Heartbeat__Schedule", "heartbeatSchedule")]
-    [InlineData("Close__Schedule", "closeSchedule")]
-    public void Auth_and_schedule_settings_come_from_main_parameters(string setting, string parameter)
+    [InlineData("Auth__Issuer", "authIssuer", "https://login.example/tenant/v2.0", "https://login.example/tenant/v2.0")]
+    [InlineData("Auth__Audience", "authAudience", "probe-audience", "probe-audience")]
+    [InlineData("Heartbeat__Schedule", "heartbeatSchedule", "0 1 2 3 4 5", "0 1 2 3 4 5")]
+    [InlineData("Close__Schedule", "closeSchedule", "0 5 4 3 2 1", "0 5 4 3 2 1")]
+    [InlineData("Close__WorkingDay", "closeWorkingDay", 17, "17")]
+    [InlineData("RateLimit__PermitsPerMinute", "rateLimitPermitsPerMinute", 4321, "4321")]
+    public void Auth_schedule_and_limit_settings_are_main_parameters(string setting, string parameter, object probe, string expected)
     {
-        DeploymentRules.TraceAppSetting(Infra, setting).Should().Be($"{Infrastructure.MainPath}: param {parameter}");
+        // Deployed again with a probe value for the parameter: the setting carries it, in every variant.
+        foreach (var variant in Infra.WithParameters(new Dictionary<string, ArmValue> { [parameter] = ArmValue.From(probe) }))
+        {
+            Site.Of(variant).Setting(setting).Should().Equal([new ArmString(expected)], variant.Label);
+        }
+    }
+
+    [Fact]
+    public void Bank_holidays_reach_the_app_as_comma_separated_dates()
+    {
+        foreach (var variant in Variants)
+        {
+            var holidays = (ArmArray)variant.Deployment.Parameters["closeBankHolidays"];
+
+            Site.Of(variant).Setting(AppSettings.CloseBankHolidays.Name)
+                .Should().Equal(new ArmString(string.Join(',', holidays.Items.Select(h => h.AsString))));
+        }
     }
 }

@@ -33,10 +33,10 @@ public static class KnownSettings
 
     /// <summary>
     /// On Flex Consumption FUNCTIONS_WORKER_RUNTIME is not an app setting (the platform rejects it): the runtime is
-    /// functionAppConfig.runtime, which <see cref="DeploymentRules.RunsCustomHandler"/> checks is 'custom'.
+    /// functionAppConfig.runtime, which <see cref="DeploymentRules.RunsAppRuntime"/> checks is <see cref="AppRuntime"/>.
     /// </summary>
-    public static IReadOnlyDictionary<string, Func<SiteVariant, bool>> ProvidedOtherwise { get; } = new Dictionary<string, Func<SiteVariant, bool>>(StringComparer.Ordinal)
+    public static IReadOnlyDictionary<string, Func<Site, bool>> ProvidedOtherwise { get; } = new Dictionary<string, Func<Site, bool>>(StringComparer.Ordinal)
     {
-        [AppSettings.WorkerRuntime.Name] = variant => variant.FunctionAppConfigs.Count > 0,
+        [AppSettings.WorkerRuntime.Name] = site => site.IsFlex,
     };
 }

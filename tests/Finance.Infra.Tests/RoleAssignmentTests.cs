@@ -14,43 +14,35 @@ public sealed class RoleAssignmentTests
     public const string StorageTableDataContributor = "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3";
     public const string MonitoringMetricsPublisher = "3913510d-42f4-4e42-8a64-420c390055eb";
 
-    private static Infrastructure Infra => Infrastructure.Current;
+    public static TheoryData<string> VariantLabels => new(Infrastructure.Current.Variants.Select(v => v.Label));
 
-    /// <summary>What each role is for.</summary>
-    public static IReadOnlyList<RoleGrant> Expected(Infrastructure infrastructure)
+    /// <summary>What each role is for, on the resources of one variant.</summary>
+    public static IReadOnlyList<RoleGrant> Expected(Variant variant)
     {
-        var ledger = DeploymentRules.LedgerFile(infrastructure).Path;
-        var host = infrastructure.Files.Single(f => f.Path != ledger && f.Created(DeploymentRules.StorageAccountType).Any()).Path;
-        var monitoring = infrastructure.Files.Single(f => f.Created("Microsoft.Insights/components").Any()).Path;
+        var ledger = DeploymentRules.LedgerAccount(variant).Id;
+        var host = DeploymentRules.HostAccount(variant).Id;
+        var insights = variant.Deployment.OfType(DeploymentRules.InsightsType).Single().Id;
         return
         [
             // The ledger: journal entries and set-up in tables; imports, statements and reports in blobs.
-            new(StorageTableDataContributor, DeploymentRules.StorageAccountType, ledger),
-            new(StorageBlobDataContributor, DeploymentRules.StorageAccountType, ledger),
+            new(StorageTableDataContributor, ledger),
+            new(StorageBlobDataContributor, ledger),
             // Identity-based AzureWebJobsStorage: blobs for locks, keys and the Flex package; a table for diagnostic events.
-            new(StorageBlobDataOwner, DeploymentRules.StorageAccountType, host),
-            new(StorageTableDataContributor, DeploymentRules.StorageAccountType, host),
+            new(StorageBlobDataOwner, host),
+            new(StorageTableDataContributor, host),
             // Entra-authenticated telemetry.
-            new(MonitoringMetricsPublisher, "Microsoft.Insights/components", monitoring),
+            new(MonitoringMetricsPublisher, insights),
         ];
     }
 
-    [Fact]
-    public void The_identity_gets_exactly_the_expected_roles_on_the_expected_resources()
+    [Theory]
+    [MemberData(nameof(VariantLabels), DisableDiscoveryEnumeration = true)]
+    public void The_identity_gets_exactly_the_expected_roles_by_id_on_the_expected_resources(string label)
     {
-        var report = DeploymentRules.RoleGrants(Infra);
+        var variant = Infrastructure.Current.Variants.Single(v => v.Label == label);
+        var report = DeploymentRules.RoleGrants(variant);
 
         report.Problems.Should().BeEmpty();
-        report.Grants.Should().BeEquivalentTo(Expected(Infra));
-    }
-
-    [Fact]
-    public void Every_role_assignment_is_to_the_sites_system_assigned_identity()
-    {
-        // RoleGrants follows each principalId through main.bicep to the site's identity.principalId.
-        var report = DeploymentRules.RoleGrants(Infra);
-
-        report.Problems.Where(p => p.Contains("principal", StringComparison.OrdinalIgnoreCase)).Should().BeEmpty();
-        report.Grants.Should().HaveCount(5);
+        report.Grants.Should().BeEquivalentTo(Expected(variant));
     }
 }
