@@ -22,6 +22,9 @@ namespace Finance.LocalHost;
 /// </summary>
 public sealed class FunctionsHost : IAsyncDisposable
 {
+    /// <summary>Finished invocations remembered for <see cref="RecentInvocations"/>; the oldest go first.</summary>
+    private const int RecentInvocationCapacity = 1_000;
+
     /// <summary>How long stopping waits for the servers to finish requests in flight.</summary>
     private static readonly TimeSpan ServerStopWait = TimeSpan.FromSeconds(5);
 
@@ -32,6 +35,7 @@ public sealed class FunctionsHost : IAsyncDisposable
     private readonly HttpForwarding forwarding;
     private readonly CancellationTokenSource stopping;
     private readonly KeyRing keys;
+    private readonly Queue<InvocationOutcome> recentInvocations = new();
     private TimerScheduler? timers;
     private int disposed;
 
@@ -79,6 +83,18 @@ public sealed class FunctionsHost : IAsyncDisposable
     public IReadOnlyDictionary<string, string> WorkerCapabilities =>
         supervisor.Current?.Channel.Capabilities ?? new Dictionary<string, string>();
 
+    /// <summary>The most recent finished invocations, oldest first (also those that ended before anyone subscribed).</summary>
+    public IReadOnlyList<InvocationOutcome> RecentInvocations
+    {
+        get
+        {
+            lock (recentInvocations)
+            {
+                return [.. recentInvocations];
+            }
+        }
+    }
+
     public StartupTimings Startup { get; private set; } = new(default, default, default, default);
 
     /// <summary>Raised when an invocation (HTTP or timer) ends, on the thread that saw it end.</summary>
@@ -103,7 +119,7 @@ public sealed class FunctionsHost : IAsyncDisposable
             ?? (hostJson.FunctionTimeout is { } configured ? (int)Math.Ceiling(configured.TotalSeconds) : 300));
         var stopping = new CancellationTokenSource();
         FunctionsHost? host = null;
-        var invoker = new Invoker(options, invocationTimeout, log, outcome => host?.InvocationCompleted?.Invoke(host, outcome));
+        var invoker = new Invoker(options, invocationTimeout, log, outcome => host?.Completed(outcome));
 
         ListenOptions? frontDoorListener = null;
         ListenOptions? grpcListener = null;
@@ -207,6 +223,19 @@ public sealed class FunctionsHost : IAsyncDisposable
             }
             throw new InvalidOperationException($"The local Functions host did not start: {e.Message}\n{output}", e);
         }
+    }
+
+    private void Completed(InvocationOutcome outcome)
+    {
+        lock (recentInvocations)
+        {
+            if (recentInvocations.Count == RecentInvocationCapacity)
+            {
+                recentInvocations.Dequeue();
+            }
+            recentInvocations.Enqueue(outcome);
+        }
+        InvocationCompleted?.Invoke(this, outcome);
     }
 
     /// <summary>Runs a timer function now, after any run of it in progress; waits for the worker's answer.

@@ -42,6 +42,11 @@ internal sealed class FrontDoor(
             await Problems.WriteAsync(context, StatusCodes.Status429TooManyRequests, "Too many requests are waiting for the worker.");
             return;
         }
+        if (supervisor.State is WorkerState.Stopped or WorkerState.Failed)
+        {
+            await Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, $"The worker is not running ({supervisor.State}).");
+            return;
+        }
         WorkerSession session;
         try
         {

@@ -22,7 +22,7 @@ internal sealed class HttpForwarding(IHttpForwarder forwarder, Invoker invoker) 
     /// <summary>The real host's: how long the forwarded exchange may sit idle.</summary>
     private static readonly ForwarderRequestConfig RequestConfig = new() { ActivityTimeout = TimeSpan.FromSeconds(240) };
 
-    private readonly HttpMessageInvoker client = new(new SocketsHttpHandler
+    private readonly HttpMessageInvoker client = new(new ConnectRetryHandler(new SocketsHttpHandler
     {
         UseProxy = false,
         AllowAutoRedirect = false,
@@ -30,7 +30,7 @@ internal sealed class HttpForwarding(IHttpForwarder forwarder, Invoker invoker) 
         AutomaticDecompression = DecompressionMethods.None,
         ConnectTimeout = TimeSpan.FromSeconds(10),
         ActivityHeadersPropagator = null,
-    });
+    }));
 
     public async Task RunAsync(HttpContext context, WorkerSession session, RouteMatch match)
     {
@@ -56,9 +56,23 @@ internal sealed class HttpForwarding(IHttpForwarder forwarder, Invoker invoker) 
         request.Headers[InvocationIdHeader] = invocation.InvocationId;
 
         Task<ForwarderError>? forwarding = null;
-        var outcome = await invoker.InvokeAsync(session, function, invocation,
-            () => forwarding = forwarder.SendAsync(context, session.HttpUri.AbsoluteUri, client, RequestConfig, HttpTransformer.Default).AsTask(),
-            context.RequestAborted);
+        void StartForwarding()
+        {
+            forwarding = forwarder.SendAsync(context, session.HttpUri.AbsoluteUri, client, RequestConfig, HttpTransformer.Default).AsTask();
+            // A request that never reached the worker leaves its invocation waiting 15 s for it there: cancel it now.
+            _ = forwarding.ContinueWith(
+                sent =>
+                {
+                    if (sent.Result != ForwarderError.None)
+                    {
+                        session.Channel.TryCancel(invocation.InvocationId);
+                    }
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+        var outcome = await invoker.InvokeAsync(session, function, invocation, StartForwarding, context.RequestAborted);
         var forwarded = forwarding is null ? ForwarderError.Request : await forwarding;
 
         if (context.RequestAborted.IsCancellationRequested)

@@ -134,10 +134,11 @@ internal sealed class WorkerChannel
 
     public void Forget(string invocationId) => invocations.TryRemove(invocationId, out _);
 
-    /// <summary>Asks the worker to cancel an invocation (only if it said it handles InvocationCancel); never throws.</summary>
+    /// <summary>Asks the worker to cancel an invocation still running (only if it said it handles InvocationCancel);
+    /// never throws.</summary>
     public void TryCancel(string invocationId)
     {
-        if (!HandlesInvocationCancel || closedBecause is not null)
+        if (!HandlesInvocationCancel || closedBecause is not null || !invocations.ContainsKey(invocationId))
         {
             return;
         }

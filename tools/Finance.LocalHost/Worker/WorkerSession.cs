@@ -98,9 +98,38 @@ internal sealed class WorkerSession
             log.Host(LogLevel.Error, "The worker reported no HttpUri: HTTP functions need the ASP.NET Core integration "
                 + "(ConfigureFunctionsWebApplication); their requests will fail.");
         }
+        if (httpUri is not null)
+        {
+            await WaitUntilListeningAsync(httpUri, cancellationToken);
+        }
         var catalog = new FunctionCatalog([.. declaredFunctions.Select(d => d.Function)], loadErrors);
         return new WorkerSession(process, channel, catalog, httpUri, init.WorkerVersion);
     }
+
+    /// <summary>
+    /// The worker reports HttpUri before its Kestrel listens, and a WorkerTerminate in that gap makes it crash (exit
+    /// 134: Kestrel's bind is cancelled and nothing catches it). So a worker counts as running only once its HTTP port
+    /// accepts connections; the real host has no such wait and retries its first forwards instead.
+    /// </summary>
+    private static async Task WaitUntilListeningAsync(Uri httpUri, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                using var probe = new System.Net.Sockets.TcpClient();
+                await probe.ConnectAsync(httpUri.Host, httpUri.Port, cancellationToken);
+                return;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                await Task.Delay(ListeningProbeInterval, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>How often the worker's HTTP port is tried while it starts.</summary>
+    private static readonly TimeSpan ListeningProbeInterval = TimeSpan.FromMilliseconds(20);
 
     public static string Describe(StatusResult result) =>
         result.Exception is { } exception

@@ -6,19 +6,6 @@ using Microsoft.Extensions.Logging;
 
 namespace Finance.LocalHost.Worker;
 
-public enum WorkerState
-{
-    Starting,
-    Running,
-    Restarting,
-
-    /// <summary>Exited and not restarted (restarts off, or the host is stopping).</summary>
-    Stopped,
-
-    /// <summary>Restarting failed too often in a row; the host stays up and answers 503.</summary>
-    Failed,
-}
-
 /// <summary>
 /// Keeps one worker running: launches it, runs the start-up sequence, restarts it with a bounded backoff when it exits
 /// unexpectedly, and stops it as the real host does (WorkerTerminate with a grace period, then kill). Requests wait
