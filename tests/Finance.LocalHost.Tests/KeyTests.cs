@@ -15,7 +15,7 @@ public sealed class KeyTests(SampleHost sample) : IClassFixture<SampleHost>
     private IEnumerable<(HostedFunction Function, string Method)> HttpRoutes(Func<FunctionAuthLevel, bool> level) =>
         sample.Host.Functions
             .Where(f => f.Trigger == FunctionTriggerKind.Http && level(f.AuthLevel))
-            .SelectMany(f => f.Methods!.Select(m => (f, m)));
+            .SelectMany(f => (f.Methods ?? ["GET", "DELETE"]).Select(m => (f, m)));
 
     private async Task<HttpStatusCode> CallAsync(HostedFunction function, string method, string? headerKey = null, string? queryKey = null)
     {

@@ -87,6 +87,18 @@ public sealed class StartupTests(SampleHost sample) : IClassFixture<SampleHost>
     }
 
     [Theory]
+    [InlineData("GET")]
+    [InlineData("DELETE")]
+    [InlineData("PATCH")]
+    public async Task A_function_that_declares_no_methods_takes_any(string method)
+    {
+        Host.Functions.Single(f => f.Name == "AnyMethod").Methods.Should().BeNull();
+        using var response = await sample.Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), "api/any"));
+        response.StatusCode.Should().Be(HttpStatusCode.OK, sample.Log());
+        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("value").GetString().Should().Be(method);
+    }
+
+    [Theory]
     [InlineData("GET", "api/no-such-function")]
     [InlineData("GET", "api")]
     [InlineData("GET", "")]

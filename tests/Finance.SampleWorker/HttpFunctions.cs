@@ -107,6 +107,11 @@ public static partial class HttpFunctions
         return new OkObjectResult(new HealthAnswer("slept"));
     }
 
+    /// <summary>No methods declared: every method reaches it.</summary>
+    [Function("AnyMethod")]
+    public static IActionResult AnyMethod([HttpTrigger(AuthorizationLevel.Anonymous, Route = "any")] HttpRequest req) =>
+        new OkObjectResult(new RouteAnswer(req.Method));
+
     /// <summary>A catch-all route: the rest of the path arrives as one value.</summary>
     [Function("Files")]
     public static IActionResult Files(

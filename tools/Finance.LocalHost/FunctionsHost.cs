@@ -161,7 +161,8 @@ public sealed class FunctionsHost : IAsyncDisposable
         }
         var forwarding = new HttpForwarding(server.Services.GetRequiredService<IHttpForwarder>(), invoker);
         var admin = new AdminEndpoints(supervisor, keys, () => host?.timers, log, stopping.Token);
-        var frontDoor = new FrontDoor(supervisor, Routes, keys, admin, forwarding, invoker, TimeSpan.FromSeconds(options.WorkerStartTimeoutSeconds), log);
+        var frontDoor = new FrontDoor(supervisor, Routes, keys, admin, forwarding, invoker,
+            TimeSpan.FromSeconds(options.WorkerStartTimeoutSeconds), options.MaxRequestBodyBytes, log);
         var grpcPort = 0;
         server.Use(async (context, next) =>
         {

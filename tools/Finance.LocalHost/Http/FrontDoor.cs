@@ -11,7 +11,7 @@ namespace Finance.LocalHost.Http;
 /// </summary>
 internal sealed class FrontDoor(
     WorkerSupervisor supervisor, Func<RouteTable?> routes, KeyRing keys, AdminEndpoints admin, HttpForwarding forwarding,
-    Invoker invoker, TimeSpan workerWait, HostLog log)
+    Invoker invoker, TimeSpan workerWait, long maxRequestBodyBytes, HostLog log)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -33,6 +33,14 @@ internal sealed class FrontDoor(
             await Problems.WriteAsync(context, StatusCodes.Status401Unauthorized, match.Function.AuthLevel == FunctionAuthLevel.Admin
                 ? $"{match.Function.Name} needs the master key (x-functions-key header or ?code=)."
                 : $"{match.Function.Name} needs a function key (x-functions-key header or ?code=).");
+            return;
+        }
+
+        if (context.Request.ContentLength > maxRequestBodyBytes)
+        {
+            // Refused before anything reaches the worker; a chunked body over the limit fails while forwarding.
+            await Problems.WriteAsync(context, StatusCodes.Status413PayloadTooLarge,
+                $"The body is larger than the host's limit of {maxRequestBodyBytes} bytes.");
             return;
         }
 

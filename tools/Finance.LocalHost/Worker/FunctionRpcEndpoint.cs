@@ -38,6 +38,11 @@ internal sealed class FunctionRpcEndpoint(WorkerChannels channels) : FunctionRpc
         }
         var channel = channels.Find(first.StartStream.WorkerId)
             ?? throw new Grpc.Core.RpcException(new Status(StatusCode.NotFound, $"No worker {first.StartStream.WorkerId} was started by this host."));
+        if (!channel.TryClaim())
+        {
+            throw new Grpc.Core.RpcException(new Status(StatusCode.AlreadyExists,
+                $"Worker {first.StartStream.WorkerId} already has a stream; the local host serves one stream per worker."));
+        }
         await channel.RunAsync(requestStream, responseStream, context.CancellationToken);
     }
 }

@@ -31,6 +31,7 @@ internal sealed class WorkerChannel
     private readonly Queue<ProtocolMessage> trace = new();
     private readonly HostLog log;
     private volatile Exception? closedBecause;
+    private int claimed;
 
     public WorkerChannel(string workerId, HostLog log)
     {
@@ -54,6 +55,9 @@ internal sealed class WorkerChannel
             return [.. trace];
         }
     }
+
+    /// <summary>True for the first stream only: the .NET worker opens one, and one writer serves one stream.</summary>
+    public bool TryClaim() => Interlocked.Exchange(ref claimed, 1) == 0;
 
     public void ApplyCapabilities(IReadOnlyDictionary<string, string> capabilities) => Capabilities = capabilities;
 

@@ -281,10 +281,14 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
         var grace = TimeSpan.FromSeconds(options.WorkerTerminateGracePeriodSeconds);
         try
         {
-            await session.Channel.SendAsync(new StreamingMessage
+            // As the real host: only a worker that declared it handles WorkerTerminate is sent one; any is given the grace period.
+            if (session.Channel.Capabilities.ContainsKey("HandlesWorkerTerminateMessage"))
             {
-                WorkerTerminate = new WorkerTerminate { GracePeriod = Duration.FromTimeSpan(grace) },
-            });
+                await session.Channel.SendAsync(new StreamingMessage
+                {
+                    WorkerTerminate = new WorkerTerminate { GracePeriod = Duration.FromTimeSpan(grace) },
+                });
+            }
             await session.Process.Exited.WaitAsync(grace);
         }
         catch (Exception e) when (e is WorkerGoneException or TimeoutException)
