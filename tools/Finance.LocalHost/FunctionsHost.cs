@@ -6,7 +6,6 @@ using Finance.LocalHost.Timers;
 using Finance.LocalHost.Worker;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -25,36 +24,42 @@ public sealed class FunctionsHost : IAsyncDisposable
     /// <summary>Finished invocations remembered for <see cref="RecentInvocations"/>; the oldest go first.</summary>
     private const int RecentInvocationCapacity = 1_000;
 
+    /// <summary>host.json's functionTimeout when it has none: Consumption's default.</summary>
+    private const int DefaultInvocationTimeoutSeconds = 300;
+
     /// <summary>How long stopping waits for the servers to finish requests in flight.</summary>
     private static readonly TimeSpan ServerStopWait = TimeSpan.FromSeconds(5);
 
-    private readonly WebApplication server;
-    private readonly WorkerSupervisor supervisor;
+    private readonly LocalHostOptions options;
     private readonly HostLog log;
-    private readonly Invoker invoker;
-    private readonly HttpForwarding forwarding;
-    private readonly CancellationTokenSource stopping;
     private readonly KeyRing keys;
+    private readonly WorkerChannels channels = new();
+    private readonly WorkerSupervisor supervisor;
+    private readonly Invoker invoker;
+    private readonly CancellationTokenSource stopping = new();
     private readonly Queue<InvocationOutcome> recentInvocations = new();
+    private readonly Listeners listeners = new();
+    private readonly WebApplication server;
+    private readonly HttpForwarding forwarding;
+    private readonly RouteCache routes;
     private TimerScheduler? timers;
     private int disposed;
 
-    private FunctionsHost(
-        WebApplication server, WorkerSupervisor supervisor, HostLog log, Invoker invoker, HttpForwarding forwarding,
-        CancellationTokenSource stopping, KeyRing keys, Uri baseAddress)
+    private FunctionsHost(LocalHostOptions options, string appDirectory)
     {
-        this.server = server;
-        this.supervisor = supervisor;
-        this.log = log;
-        this.invoker = invoker;
-        this.forwarding = forwarding;
-        this.stopping = stopping;
-        this.keys = keys;
-        BaseAddress = baseAddress;
+        this.options = options;
+        var hostJson = HostJson.Read(appDirectory);
+        log = new HostLog(options.Console, options.RecentLogCapacity);
+        keys = KeyRing.From(options);
+        supervisor = new WorkerSupervisor(options, appDirectory, hostJson, channels, log);
+        var timeoutSeconds = options.InvocationTimeoutSeconds
+            ?? (hostJson.FunctionTimeout is { } configured ? (int)Math.Ceiling(configured.TotalSeconds) : DefaultInvocationTimeoutSeconds);
+        invoker = new Invoker(options, TimeSpan.FromSeconds(timeoutSeconds), log, Completed);
+        server = BuildServer(appDirectory, out forwarding, out routes);
     }
 
     /// <summary>The front door: http://127.0.0.1:PORT/.</summary>
-    public Uri BaseAddress { get; }
+    public Uri BaseAddress => new($"http://127.0.0.1:{listeners.FrontDoorPort}/");
 
     /// <summary>The functions the (latest) worker declared and loaded.</summary>
     public IReadOnlyList<HostedFunction> Functions => supervisor.Catalog?.Functions ?? [];
@@ -64,6 +69,18 @@ public sealed class FunctionsHost : IAsyncDisposable
 
     /// <summary>The most recent log lines (worker RpcLog, its stdout/stderr, the host's own), oldest first.</summary>
     public IReadOnlyList<WorkerLogLine> RecentLogs => log.Snapshot();
+
+    /// <summary>The most recent finished invocations, oldest first (also those that ended before anyone subscribed).</summary>
+    public IReadOnlyList<InvocationOutcome> RecentInvocations
+    {
+        get
+        {
+            lock (recentInvocations)
+            {
+                return [.. recentInvocations];
+            }
+        }
+    }
 
     /// <summary>The recent gRPC messages with the current worker (RpcLog excepted), oldest first.</summary>
     public IReadOnlyList<ProtocolMessage> ProtocolMessages => supervisor.Trace();
@@ -83,24 +100,13 @@ public sealed class FunctionsHost : IAsyncDisposable
     public IReadOnlyDictionary<string, string> WorkerCapabilities =>
         supervisor.Current?.Channel.Capabilities ?? new Dictionary<string, string>();
 
-    /// <summary>The most recent finished invocations, oldest first (also those that ended before anyone subscribed).</summary>
-    public IReadOnlyList<InvocationOutcome> RecentInvocations
-    {
-        get
-        {
-            lock (recentInvocations)
-            {
-                return [.. recentInvocations];
-            }
-        }
-    }
-
+    /// <summary>How long the first start took, phase by phase.</summary>
     public StartupTimings Startup { get; private set; } = new(default, default, default, default);
 
     /// <summary>Raised when an invocation (HTTP or timer) ends, on the thread that saw it end.</summary>
     public event EventHandler<InvocationOutcome>? InvocationCompleted;
 
-    /// <summary>Starts the host and the worker; returns once the worker has loaded its functions.</summary>
+    /// <summary>Starts the host and the worker; returns once the worker has loaded its functions and listens.</summary>
     public static async Task<FunctionsHost> StartAsync(LocalHostOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -110,96 +116,22 @@ public sealed class FunctionsHost : IAsyncDisposable
             throw new DirectoryNotFoundException($"No function app at {appDirectory}.");
         }
         var clock = new StartupClock();
-        var hostJson = HostJson.Read(appDirectory);
-        var log = new HostLog(options.Console, options.RecentLogCapacity);
-        var keys = KeyRing.From(options);
-        var channels = new WorkerChannels();
-        var supervisor = new WorkerSupervisor(options, appDirectory, hostJson, channels, log);
-        var invocationTimeout = TimeSpan.FromSeconds(options.InvocationTimeoutSeconds
-            ?? (hostJson.FunctionTimeout is { } configured ? (int)Math.Ceiling(configured.TotalSeconds) : 300));
-        var stopping = new CancellationTokenSource();
-        FunctionsHost? host = null;
-        var invoker = new Invoker(options, invocationTimeout, log, outcome => host?.Completed(outcome));
-
-        ListenOptions? frontDoorListener = null;
-        ListenOptions? grpcListener = null;
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = appDirectory });
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
-            // Local only: both listen on loopback. The front door speaks HTTP/1.1; the worker dials h2c.
-            kestrel.Listen(IPAddress.Loopback, options.Port, listen => { listen.Protocols = HttpProtocols.Http1; frontDoorListener = listen; });
-            kestrel.Listen(IPAddress.Loopback, 0, listen => { listen.Protocols = HttpProtocols.Http2; grpcListener = listen; });
-        });
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ServerStopWait);
-        builder.Services.AddRouting();
-        builder.Services.AddHttpForwarder();
-        builder.Services.AddSingleton(channels);
-        builder.Services.AddGrpc(grpc =>
-        {
-            // As the real host, and as the worker is told: a smaller limit here would break the one shared stream
-            // (and every invocation on it) the first time a function returned a large value.
-            grpc.MaxReceiveMessageSize = WorkerProcess.GrpcMaxMessageLength;
-            grpc.MaxSendMessageSize = WorkerProcess.GrpcMaxMessageLength;
-        });
-        var server = builder.Build();
-
-        RouteTable? routeTable = null;
-        var builtFor = (FunctionCatalog?)null;
-        RouteTable? Routes()
-        {
-            // Rebuilt only when a restarted worker declared a different set of functions.
-            var catalog = supervisor.Catalog;
-            if (catalog is not null && !ReferenceEquals(catalog, builtFor) && (builtFor is null || !SameRoutes(builtFor, catalog)))
-            {
-                routeTable = RouteTable.Build(catalog.Functions, server.Services.GetRequiredService<IInlineConstraintResolver>(),
-                    server.Services, w => log.Host(LogLevel.Warning, w));
-            }
-            builtFor = catalog;
-            return routeTable;
-        }
-        var forwarding = new HttpForwarding(server.Services.GetRequiredService<IHttpForwarder>(), invoker);
-        var admin = new AdminEndpoints(supervisor, keys, () => host?.timers, log, stopping.Token);
-        var frontDoor = new FrontDoor(supervisor, Routes, keys, admin, forwarding, invoker,
-            TimeSpan.FromSeconds(options.WorkerStartTimeoutSeconds), options.MaxRequestBodyBytes, log);
-        var grpcPort = 0;
-        server.Use(async (context, next) =>
-        {
-            if (context.Connection.LocalPort == grpcPort)
-            {
-                await next(context);
-            }
-            else
-            {
-                await frontDoor.HandleAsync(context);
-            }
-        });
-        server.UseRouting();
-        server.MapGrpcService<FunctionRpcEndpoint>();
-
+        var host = new FunctionsHost(options, appDirectory);
         try
         {
-            await server.StartAsync(cancellationToken);
-            grpcPort = ((IPEndPoint)grpcListener!.EndPoint).Port;
-            var frontDoorPort = ((IPEndPoint)frontDoorListener!.EndPoint).Port;
+            await host.server.StartAsync(cancellationToken);
             clock.Mark(StartupPhase.ServerListening);
-            host = new FunctionsHost(server, supervisor, log, invoker, forwarding, stopping, keys, new Uri($"http://127.0.0.1:{frontDoorPort}/"));
-            log.Host(LogLevel.Information, $"Local Functions host for {appDirectory} on {host.BaseAddress} (gRPC for the worker on port {grpcPort}). "
-                + "Local only: in Azure the real host runs this worker build.");
-            if (keys.MasterKeyGenerated)
+            host.log.Host(LogLevel.Information, $"Local Functions host for {appDirectory} on {host.BaseAddress} (gRPC for the "
+                + $"worker on port {host.listeners.GrpcPort}). Local only: in Azure the real host runs this worker build.");
+            if (host.keys.MasterKeyGenerated)
             {
-                log.Host(LogLevel.Information, $"No master key configured; using {keys.MasterKey} for this run.");
+                host.log.Host(LogLevel.Information, $"No master key configured; using {host.keys.MasterKey} for this run.");
             }
 
-            await supervisor.StartAsync(new Uri($"http://127.0.0.1:{grpcPort}/"), clock, cancellationToken);
+            await host.supervisor.StartAsync(new Uri($"http://127.0.0.1:{host.listeners.GrpcPort}/"), clock, cancellationToken);
             host.Startup = clock.Timings();
-            var table = Routes();
-            foreach (var line in table?.Describe() ?? [])
-            {
-                log.Host(LogLevel.Information, "Mapped " + line);
-            }
-            host.timers = new TimerScheduler(host.Functions, supervisor, invoker, log, TimeSpan.FromSeconds(options.WorkerStartTimeoutSeconds));
+            host.routes.Current(); // maps the routes now, so they are on the console before the first request
+            host.timers = new TimerScheduler(host.Functions, host.supervisor, host.invoker, host.log, host.WorkerWait);
             if (options.RunTimersOnSchedule)
             {
                 host.timers.Start();
@@ -208,35 +140,10 @@ public sealed class FunctionsHost : IAsyncDisposable
         }
         catch (Exception e)
         {
-            var output = string.Join('\n', log.Snapshot().TakeLast(40).Select(l => l.ToString()));
-            if (host is not null)
-            {
-                await host.DisposeAsync();
-            }
-            else
-            {
-                await supervisor.DisposeAsync();
-                await server.DisposeAsync();
-                await log.DisposeAsync();
-                invoker.Dispose();
-                forwarding.Dispose();
-                stopping.Dispose();
-            }
+            var output = string.Join('\n', host.log.Snapshot().TakeLast(40).Select(l => l.ToString()));
+            await host.DisposeAsync();
             throw new InvalidOperationException($"The local Functions host did not start: {e.Message}\n{output}", e);
         }
-    }
-
-    private void Completed(InvocationOutcome outcome)
-    {
-        lock (recentInvocations)
-        {
-            if (recentInvocations.Count == RecentInvocationCapacity)
-            {
-                recentInvocations.Dequeue();
-            }
-            recentInvocations.Enqueue(outcome);
-        }
-        InvocationCompleted?.Invoke(this, outcome);
     }
 
     /// <summary>Runs a timer function now, after any run of it in progress; waits for the worker's answer.
@@ -278,7 +185,88 @@ public sealed class FunctionsHost : IAsyncDisposable
         stopping.Dispose();
     }
 
-    private static bool SameRoutes(FunctionCatalog before, FunctionCatalog after) =>
-        before.Functions.Count == after.Functions.Count
-        && before.Functions.Zip(after.Functions).All(pair => pair.First with { FunctionId = "" } == pair.Second with { FunctionId = "" });
+    private TimeSpan WorkerWait => TimeSpan.FromSeconds(options.WorkerStartTimeoutSeconds);
+
+    /// <summary>
+    /// One Kestrel, two loopback listeners (local only): the front door speaks HTTP/1.1, the worker dials h2c. Requests
+    /// on the gRPC port go to the FunctionRpc service; every other request is the front door's.
+    /// </summary>
+    private WebApplication BuildServer(string appDirectory, out HttpForwarding httpForwarding, out RouteCache routeCache)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = appDirectory });
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+            kestrel.Listen(IPAddress.Loopback, options.Port, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1;
+                listeners.FrontDoor = listen;
+            });
+            kestrel.Listen(IPAddress.Loopback, 0, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                listeners.Grpc = listen;
+            });
+        });
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ServerStopWait);
+        builder.Services.AddRouting();
+        builder.Services.AddHttpForwarder();
+        builder.Services.AddSingleton(channels);
+        builder.Services.AddGrpc(grpc =>
+        {
+            // As the real host, and as the worker is told: a smaller limit here would break the one shared stream
+            // (and every invocation on it) the first time a function returned a large value.
+            grpc.MaxReceiveMessageSize = WorkerProcess.GrpcMaxMessageLength;
+            grpc.MaxSendMessageSize = WorkerProcess.GrpcMaxMessageLength;
+        });
+        var app = builder.Build();
+
+        routeCache = new RouteCache(supervisor, app.Services, log);
+        httpForwarding = new HttpForwarding(app.Services.GetRequiredService<IHttpForwarder>(), invoker);
+        var admin = new AdminEndpoints(supervisor, keys, () => timers, log, stopping.Token);
+        var frontDoor = new FrontDoor(supervisor, routeCache.Current, keys, admin, httpForwarding, invoker, WorkerWait,
+            options.MaxRequestBodyBytes, log);
+        app.Use(async (context, next) =>
+        {
+            if (context.Connection.LocalPort == listeners.GrpcPort)
+            {
+                await next(context);
+            }
+            else
+            {
+                await frontDoor.HandleAsync(context);
+            }
+        });
+        app.UseRouting();
+        app.MapGrpcService<FunctionRpcEndpoint>();
+        return app;
+    }
+
+    private void Completed(InvocationOutcome outcome)
+    {
+        lock (recentInvocations)
+        {
+            if (recentInvocations.Count == RecentInvocationCapacity)
+            {
+                recentInvocations.Dequeue();
+            }
+            recentInvocations.Enqueue(outcome);
+        }
+        InvocationCompleted?.Invoke(this, outcome);
+    }
+
+    /// <summary>The listeners as Kestrel bound them: port 0 is replaced by the port it chose.</summary>
+    private sealed class Listeners
+    {
+        public ListenOptions? FrontDoor { get; set; }
+
+        public ListenOptions? Grpc { get; set; }
+
+        public int FrontDoorPort => Port(FrontDoor);
+
+        public int GrpcPort => Port(Grpc);
+
+        private static int Port(ListenOptions? listen) => listen?.EndPoint is IPEndPoint bound ? bound.Port : -1;
+    }
 }
