@@ -20,7 +20,8 @@ internal sealed record CommandLine(
 
         Options:
           --app <dir>                The app's build or publish output (holds worker.config.json, functions.metadata).
-          --port <n>                 Front-door port on 127.0.0.1 (default: local.settings.json Host.LocalHttpPort, else 7071; 0 = any free port).
+          --port <n>                 Front-door port on 127.0.0.1; 0 = any free port
+                                     (default: local.settings.json Host.LocalHttpPort, else 7071).
           --settings <file>          A local.settings.json: its Values become app settings (the worker's environment).
           --setting NAME=VALUE       One more app setting (repeatable; wins over --settings).
           --function-key <key>       A key accepted for authLevel function (repeatable).

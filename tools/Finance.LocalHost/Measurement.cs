@@ -53,7 +53,8 @@ internal static class Measurement
         string Ms(TimeSpan value) => value.TotalMilliseconds.ToString("0.00", CultureInfo.InvariantCulture);
         TimeSpan Median(Func<(StartupTimings Startup, TimeSpan FirstAnswer), TimeSpan> pick) =>
             cold.Select(pick).Order().ElementAt(cold.Count / 2);
-        await output.WriteLineAsync($"App: {Path.GetFullPath(options.AppDirectory)}; function {FunctionName} (GET /{path}); {Environment.ProcessorCount} cores");
+        await output.WriteLineAsync(
+            $"App: {Path.GetFullPath(options.AppDirectory)}; function {FunctionName} (GET /{path}); {Environment.ProcessorCount} cores");
         await output.WriteLineAsync($"Cold start through the host, median of {runs} (ms from FunctionsHost.StartAsync):");
         await output.WriteLineAsync($"  servers listening   {Ms(Median(c => c.Startup.ServerListening))}");
         await output.WriteLineAsync($"  worker launched     {Ms(Median(c => c.Startup.WorkerLaunched))}");
@@ -61,10 +62,10 @@ internal static class Measurement
         await output.WriteLineAsync($"  functions loaded    {Ms(Median(c => c.Startup.FunctionsLoaded))}");
         await output.WriteLineAsync($"  first answer        {Ms(Median(c => c.FirstAnswer))}");
         await output.WriteLineAsync($"Warm, {requests} sequential GETs (ms per request):");
-        await output.WriteLineAsync($"  through the host    p50 {Ms(Percentile(throughHost, 0.50))}  p99 {Ms(Percentile(throughHost, 0.99))}");
-        await output.WriteLineAsync($"  of which invocation p50 {Ms(Percentile(invocations, 0.50))}  p99 {Ms(Percentile(invocations, 0.99))}"
-            + $"  (InvocationRequest to InvocationResponse, last {invocations.Length})");
-        await output.WriteLineAsync($"  plain Kestrel       p50 {Ms(Percentile(baseline, 0.50))}  p99 {Ms(Percentile(baseline, 0.99))}");
+        string P50P99(TimeSpan[] samples) => $"p50 {Ms(Percentile(samples, 0.50))}  p99 {Ms(Percentile(samples, 0.99))}";
+        await output.WriteLineAsync($"  through the host    {P50P99(throughHost)}");
+        await output.WriteLineAsync($"  of which invocation {P50P99(invocations)}  (InvocationRequest to InvocationResponse, last {invocations.Length})");
+        await output.WriteLineAsync($"  plain Kestrel       {P50P99(baseline)}");
     }
 
     private static string PathOf(FunctionsHost host)

@@ -14,7 +14,8 @@ namespace Finance.LocalHost.Http;
 /// {"input": "..."} (run a non-HTTP function now; 202 Accepted, empty body). The real host ignores the input for a
 /// timer and always sends IsPastDue false; here an input of {"IsPastDue": true} asks for a late run, so tests can send one.
 /// </summary>
-internal sealed class AdminEndpoints(WorkerSupervisor supervisor, KeyRing keys, Func<TimerScheduler?> timers, HostLog log, CancellationToken stopping)
+internal sealed class AdminEndpoints(
+    WorkerSupervisor supervisor, KeyRing keys, Func<TimerScheduler?> timers, HostLog log, CancellationToken stopping)
 {
     /// <summary>Largest admin request body read.</summary>
     private const int MaxBodyBytes = 64 * 1024;
@@ -33,7 +34,8 @@ internal sealed class AdminEndpoints(WorkerSupervisor supervisor, KeyRing keys, 
     {
         if (!keys.Allows(context.Request, FunctionAuthLevel.Admin))
         {
-            await Problems.WriteAsync(context, StatusCodes.Status401Unauthorized, "Admin endpoints need the master key (x-functions-key header or ?code=).");
+            await Problems.WriteAsync(context, StatusCodes.Status401Unauthorized,
+                "Admin endpoints need the master key (x-functions-key header or ?code=).");
             return;
         }
         var path = context.Request.Path.Value!.TrimEnd('/');
@@ -91,7 +93,8 @@ internal sealed class AdminEndpoints(WorkerSupervisor supervisor, KeyRing keys, 
         }
         if (await ReadIsPastDueAsync(context) is not { } isPastDue)
         {
-            await Problems.WriteAsync(context, StatusCodes.Status400BadRequest, "The body must be a JSON object such as {\"input\": \"\"}.");
+            await Problems.WriteAsync(context, StatusCodes.Status400BadRequest,
+                "The body must be a JSON object such as {\"input\": \"\"}.");
             return;
         }
 
@@ -102,7 +105,8 @@ internal sealed class AdminEndpoints(WorkerSupervisor supervisor, KeyRing keys, 
             {
                 await scheduler.InvokeAsync(function.Name, isPastDue, stopping);
             }
-            catch (Exception e) when (e is OperationCanceledException or InvalidOperationException or TimeoutException or ObjectDisposedException)
+            catch (Exception e) when (e is OperationCanceledException or InvalidOperationException
+                or TimeoutException or ObjectDisposedException)
             {
                 log.Host(LogLevel.Error, $"The on-demand run of {function.Name} did not happen: {e.Message}");
             }
@@ -126,7 +130,12 @@ internal sealed class AdminEndpoints(WorkerSupervisor supervisor, KeyRing keys, 
             }
             var input = document.RootElement.EnumerateObject()
                 .FirstOrDefault(p => p.Name.Equals("input", StringComparison.OrdinalIgnoreCase)).Value;
-            var text = input.ValueKind == JsonValueKind.String ? input.GetString() : input.ValueKind == JsonValueKind.Object ? input.GetRawText() : null;
+            var text = input.ValueKind switch
+            {
+                JsonValueKind.String => input.GetString(),
+                JsonValueKind.Object => input.GetRawText(),
+                _ => null,
+            };
             if (string.IsNullOrWhiteSpace(text) || !text.TrimStart().StartsWith('{'))
             {
                 return false;
@@ -141,7 +150,8 @@ internal sealed class AdminEndpoints(WorkerSupervisor supervisor, KeyRing keys, 
         }
     }
 
-    private sealed record HostStatus(string Id, string State, string Version, long ProcessUptime, IReadOnlyList<string>? Errors, WorkerStatus Worker);
+    private sealed record HostStatus(
+        string Id, string State, string Version, long ProcessUptime, IReadOnlyList<string>? Errors, WorkerStatus Worker);
 
     /// <summary>Not in the real host's answer: the worker's side, which a local run cares about.</summary>
     private sealed record WorkerStatus(WorkerState State, int? ProcessId, int Starts, int? LastExitCode, string? Version, int Functions);

@@ -50,7 +50,11 @@ internal sealed class HttpForwarding(IHttpForwarder forwarder, Invoker invoker) 
             TraceContext = TraceContextOf(request),
         };
         // With proxying the trigger's input is an empty RpcHttp: the request itself travels over HTTP.
-        invocation.InputData.Add(new ParameterBinding { Name = function.TriggerBindingName, Data = new TypedData { Http = new RpcHttp() } });
+        invocation.InputData.Add(new ParameterBinding
+        {
+            Name = function.TriggerBindingName,
+            Data = new TypedData { Http = new RpcHttp() },
+        });
         invocation.TriggerMetadata.Add(await HttpTriggerMetadata.ReadAsync(request, match.Values, context.RequestAborted));
         // Set, not added: an id sent by the client must not pair this request with another invocation.
         request.Headers[InvocationIdHeader] = invocation.InvocationId;

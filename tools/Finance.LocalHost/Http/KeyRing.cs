@@ -40,9 +40,9 @@ internal sealed class KeyRing
         {
             masterKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
         }
-        var functionKeys = options.FunctionKeys
-            .Concat((settings.GetValueOrDefault(FunctionKeysSetting) ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-            .Where(k => k.Length > 0);
+        var fromSettings = (settings.GetValueOrDefault(FunctionKeysSetting) ?? "")
+            .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var functionKeys = options.FunctionKeys.Concat(fromSettings).Where(k => k.Length > 0);
         return new KeyRing(masterKey!, functionKeys) { MasterKeyGenerated = generated };
     }
 

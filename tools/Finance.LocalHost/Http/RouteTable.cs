@@ -25,7 +25,8 @@ internal sealed class RouteTable
         IEnumerable<HostedFunction> functions, IInlineConstraintResolver constraints, IServiceProvider services, Action<string> warn)
     {
         var routes = new List<(HostedFunction, Route)>();
-        foreach (var function in functions.Where(f => f.Trigger == FunctionTriggerKind.Http).OrderBy(f => f.Name, StringComparer.OrdinalIgnoreCase))
+        var http = functions.Where(f => f.Trigger == FunctionTriggerKind.Http).OrderBy(f => f.Name, StringComparer.OrdinalIgnoreCase);
+        foreach (var function in http)
         {
             var routeConstraints = new Dictionary<string, object>();
             if (function.Methods is not null)
@@ -34,7 +35,8 @@ internal sealed class RouteTable
             }
             try
             {
-                routes.Add((function, new Route(MatchOnly.Instance, function.Name, function.Route, null, routeConstraints, null, constraints)));
+                var route = new Route(MatchOnly.Instance, function.Name, function.Route, null, routeConstraints, null, constraints);
+                routes.Add((function, route));
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException)
             {
@@ -61,7 +63,10 @@ internal sealed class RouteTable
     }
 
     public IEnumerable<string> Describe() => routes.Select(r =>
-        $"{r.Function.Name}: [{(r.Function.Methods is null ? "all" : string.Join(',', r.Function.Methods))}] /{r.Function.Route} ({r.Function.AuthLevel})");
+    {
+        var methods = r.Function.Methods is null ? "all" : string.Join(',', r.Function.Methods);
+        return $"{r.Function.Name}: [{methods}] /{r.Function.Route} ({r.Function.AuthLevel})";
+    });
 
     private void ReportShadowedRoutes(IServiceProvider services, Action<string> warn)
     {

@@ -10,7 +10,8 @@ internal sealed partial class AppSettingNames(IReadOnlyDictionary<string, string
 {
     public string? Find(string name)
     {
-        foreach (var candidate in new[] { name, name.Replace("__", ":", StringComparison.Ordinal), name.Replace(":", "__", StringComparison.Ordinal) })
+        var spellings = new[] { name, name.Replace("__", ":", StringComparison.Ordinal), name.Replace(":", "__", StringComparison.Ordinal) };
+        foreach (var candidate in spellings)
         {
             if (appSettings.TryGetValue(candidate, out var value))
             {

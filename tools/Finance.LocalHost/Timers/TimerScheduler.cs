@@ -27,7 +27,8 @@ internal sealed class TimerScheduler : IAsyncDisposable
     private readonly CancellationTokenSource stopping = new();
     private readonly List<Task> loops = [];
 
-    public TimerScheduler(IEnumerable<HostedFunction> functions, WorkerSupervisor supervisor, Invoker invoker, HostLog log, TimeSpan workerWait)
+    public TimerScheduler(
+        IEnumerable<HostedFunction> functions, WorkerSupervisor supervisor, Invoker invoker, HostLog log, TimeSpan workerWait)
     {
         this.supervisor = supervisor;
         this.invoker = invoker;
@@ -43,7 +44,8 @@ internal sealed class TimerScheduler : IAsyncDisposable
     {
         foreach (var timer in timers.Values.Where(t => t.Schedule is not null))
         {
-            log.Host(LogLevel.Information, $"Timer {timer.Function.Name}: '{timer.Function.Schedule}' (UTC), next {timer.Schedule!.GetNextOccurrence(DateTime.UtcNow):o}"
+            var next = timer.Schedule!.GetNextOccurrence(DateTime.UtcNow);
+            log.Host(LogLevel.Information, $"Timer {timer.Function.Name}: '{timer.Function.Schedule}' (UTC), next {next:o}"
                 + (timer.Function.RunOnStartup ? ", and now (runOnStartup)" : ""));
             loops.Add(Task.Run(() => RunScheduleAsync(timer, stopping.Token)));
         }
@@ -58,7 +60,8 @@ internal sealed class TimerScheduler : IAsyncDisposable
         }
         if (timer.Schedule is null)
         {
-            throw new InvalidOperationException($"Timer {name} has no usable schedule ('{timer.Function.DeclaredSchedule}'), so it is not runnable.");
+            throw new InvalidOperationException(
+                $"Timer {name} has no usable schedule ('{timer.Function.DeclaredSchedule}'), so it is not runnable.");
         }
         return RunAsync(timer, isPastDue, Reason.OnDemand, cancellationToken);
     }
@@ -116,7 +119,10 @@ internal sealed class TimerScheduler : IAsyncDisposable
             {
                 InvocationId = Guid.NewGuid().ToString(),
                 FunctionId = function.FunctionId,
-                TraceContext = new RpcTraceContext { TraceParent = $"00-{ActivityTraceId.CreateRandom()}-{ActivitySpanId.CreateRandom()}-01" },
+                TraceContext = new RpcTraceContext
+                {
+                    TraceParent = $"00-{ActivityTraceId.CreateRandom()}-{ActivitySpanId.CreateRandom()}-01",
+                },
             };
             request.InputData.Add(new ParameterBinding
             {
@@ -183,7 +189,8 @@ internal sealed class TimerScheduler : IAsyncDisposable
         }
         catch (TimeoutException)
         {
-            log.Host(LogLevel.Warning, $"A timer run was still going {StopWait.TotalSeconds:0} s after stopping began; the worker's exit ends it.");
+            log.Host(LogLevel.Warning,
+                $"A timer run was still going {StopWait.TotalSeconds:0} s after stopping began; the worker's exit ends it.");
         }
     }
 

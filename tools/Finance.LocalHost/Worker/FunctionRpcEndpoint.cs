@@ -37,7 +37,8 @@ internal sealed class FunctionRpcEndpoint(WorkerChannels channels) : FunctionRpc
             throw new Grpc.Core.RpcException(new Status(StatusCode.FailedPrecondition, "The first message must be StartStream."));
         }
         var channel = channels.Find(first.StartStream.WorkerId)
-            ?? throw new Grpc.Core.RpcException(new Status(StatusCode.NotFound, $"No worker {first.StartStream.WorkerId} was started by this host."));
+            ?? throw new Grpc.Core.RpcException(new Status(StatusCode.NotFound,
+                $"No worker {first.StartStream.WorkerId} was started by this host."));
         if (!channel.TryClaim())
         {
             throw new Grpc.Core.RpcException(new Status(StatusCode.AlreadyExists,

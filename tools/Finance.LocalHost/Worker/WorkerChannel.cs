@@ -220,9 +220,12 @@ internal sealed class WorkerChannel
         {
             functionName = invocation.FunctionName;
         }
-        var exception = rpcLog.Exception is { } thrown
-            ? string.Join('\n', new[] { $"{thrown.Type}: {thrown.Message}".TrimStart(':', ' '), thrown.StackTrace }.Where(s => s.Length > 0))
-            : null;
+        string? exception = null;
+        if (rpcLog.Exception is { } thrown)
+        {
+            var heading = $"{thrown.Type}: {thrown.Message}".TrimStart(':', ' ');
+            exception = thrown.StackTrace.Length > 0 ? heading + "\n" + thrown.StackTrace : heading;
+        }
         return new WorkerLogLine(
             DateTimeOffset.UtcNow,
             (LogLevel)(int)rpcLog.Level,

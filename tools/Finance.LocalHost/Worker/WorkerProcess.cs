@@ -109,7 +109,8 @@ internal sealed class WorkerProcess : IDisposable
             return;
         }
         var level = source == WorkerLogSource.StandardError ? LogLevel.Error : LogLevel.Information;
-        log.Write(new WorkerLogLine(DateTimeOffset.UtcNow, level, source, source == WorkerLogSource.StandardError ? "Worker.stderr" : "Worker.stdout", line));
+        var category = source == WorkerLogSource.StandardError ? "Worker.stderr" : "Worker.stdout";
+        log.Write(new WorkerLogLine(DateTimeOffset.UtcNow, level, source, category, line));
     }
 
     private void OnExited()

@@ -61,12 +61,13 @@ internal sealed class WorkerSession
             .WorkerInitResponse;
         ThrowIfFailed(init.Result, "WorkerInitRequest");
         channel.ApplyCapabilities(new Dictionary<string, string>(init.Capabilities));
-        Uri? httpUri = init.Capabilities.TryGetValue("HttpUri", out var declared) && Uri.TryCreate(declared, UriKind.Absolute, out var parsed)
-            ? parsed : null;
+        Uri? httpUri = init.Capabilities.TryGetValue("HttpUri", out var declared)
+            && Uri.TryCreate(declared, UriKind.Absolute, out var parsed) ? parsed : null;
 
         var metadataRequest = new FunctionsMetadataRequest { FunctionAppDirectory = appDirectory };
-        var metadata = (await channel.RequestAsync(new StreamingMessage { FunctionsMetadataRequest = metadataRequest }, timeout, cancellationToken))
-            .FunctionMetadataResponse;
+        var metadataReply = await channel.RequestAsync(
+            new StreamingMessage { FunctionsMetadataRequest = metadataRequest }, timeout, cancellationToken);
+        var metadata = metadataReply.FunctionMetadataResponse;
         if (metadata.Result is not null)
         {
             ThrowIfFailed(metadata.Result, "FunctionsMetadataRequest");
@@ -80,7 +81,8 @@ internal sealed class WorkerSession
         var declaredFunctions = FunctionMetadataReader.Read(metadata, hostJson.RoutePrefix, settings, w => log.Host(LogLevel.Warning, w));
         var loads = declaredFunctions.Select(async d =>
         {
-            var reply = await channel.RequestAsync(new StreamingMessage { FunctionLoadRequest = d.LoadRequest }, timeout, cancellationToken);
+            var request = new StreamingMessage { FunctionLoadRequest = d.LoadRequest };
+            var reply = await channel.RequestAsync(request, timeout, cancellationToken);
             return (d.Function, reply.FunctionLoadResponse.Result);
         });
         var loadErrors = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);

@@ -142,7 +142,8 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
         {
             process = WorkerProcess.Start(launch, appDirectory, grpcUri!, channel.WorkerId, environment, log);
             clock?.Mark(StartupPhase.WorkerLaunched);
-            log.Host(LogLevel.Information, $"Worker process {process.Id} started: {launch.Executable} {string.Join(' ', launch.Arguments)}");
+            log.Host(LogLevel.Information,
+                $"Worker process {process.Id} started: {launch.Executable} {string.Join(' ', launch.Arguments)}");
             var first = await Task.WhenAny(channel.Connected, process.Exited).WaitAsync(deadline.Token);
             if (first == process.Exited)
             {
@@ -270,8 +271,11 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
         log.Host(LogLevel.Critical, $"The worker failed to start {MaxFailedStartsInARow} times in a row; requests are answered 503.");
     }
 
-    private static TimeSpan Backoff(int crashes) =>
-        TimeSpan.FromMilliseconds(Math.Min(MaxRestartDelay.TotalMilliseconds, MinRestartDelay.TotalMilliseconds * Math.Pow(2, Math.Max(0, crashes - 1))));
+    private static TimeSpan Backoff(int crashes)
+    {
+        var doubled = MinRestartDelay.TotalMilliseconds * Math.Pow(2, Math.Max(0, crashes - 1));
+        return TimeSpan.FromMilliseconds(Math.Min(MaxRestartDelay.TotalMilliseconds, doubled));
+    }
 
     /// <summary>As the real host: WorkerTerminate with the grace period, wait that long for the exit, then kill.</summary>
     private async Task TerminateAsync(WorkerSession session)
