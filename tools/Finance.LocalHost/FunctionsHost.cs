@@ -86,7 +86,8 @@ public sealed class FunctionsHost : IAsyncDisposable
     public IReadOnlyList<ProtocolMessage> ProtocolMessages => supervisor.Trace();
 
     /// <summary>The running worker's process id; null while it is down.</summary>
-    public int? WorkerProcessId => supervisor.State == WorkerState.Running ? supervisor.Current?.Process.Id : null;
+    public int? WorkerProcessId =>
+        supervisor.State == WorkerState.Running && supervisor.Current is { Process.HasExited: false } current ? current.Process.Id : null;
 
     public WorkerState WorkerState => supervisor.State;
 

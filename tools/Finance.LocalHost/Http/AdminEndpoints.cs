@@ -61,8 +61,8 @@ internal sealed class AdminEndpoints(
         var running = supervisor.State == WorkerState.Running;
         var status = new HostStatus(
             Id: hostId,
-            // The real host's states: Running once its functions are loaded; Error when it cannot run them.
-            State: running ? "Running" : supervisor.State is WorkerState.Failed or WorkerState.Stopped ? "Error" : "Initialized",
+            // The real host's state names: Running once its functions are loaded; Error when it cannot run them.
+            State: running ? "Running" : supervisor.State is WorkerState.Failed or WorkerState.Stopped ? "Error" : "Starting",
             Version: WorkerSession.HostVersion,
             ProcessUptime: (long)(DateTimeOffset.UtcNow - startedAt).TotalMilliseconds,
             Errors: supervisor.LastError is { } error ? [error] : null,

@@ -13,6 +13,9 @@ internal sealed class HostLog : IAsyncDisposable
     /// <summary>Lines waiting for the console before writers must wait; enough to absorb a burst of worker logs.</summary>
     private const int ConsoleBacklogLines = 10_000;
 
+    /// <summary>Longest message or exception text kept per line, so one huge log call cannot fill the ring.</summary>
+    private const int MaxLineChars = 32_000;
+
     private readonly Queue<WorkerLogLine> recent = new();
     private readonly int recentCapacity;
     private readonly TextWriter? console;
@@ -45,6 +48,10 @@ internal sealed class HostLog : IAsyncDisposable
 
     public ValueTask WriteAsync(WorkerLogLine line)
     {
+        if (line.Message.Length > MaxLineChars || line.Exception?.Length > MaxLineChars)
+        {
+            line = line with { Message = Cut(line.Message)!, Exception = Cut(line.Exception) };
+        }
         Remember(line);
         if (backlog is null || backlog.Writer.TryWrite(line))
         {
@@ -65,6 +72,9 @@ internal sealed class HostLog : IAsyncDisposable
 
     public void Host(LogLevel level, string message, string? exception = null) =>
         Write(new WorkerLogLine(DateTimeOffset.UtcNow, level, WorkerLogSource.Host, "Host", message, exception));
+
+    private static string? Cut(string? text) =>
+        text is null || text.Length <= MaxLineChars ? text : $"{text[..MaxLineChars]}... ({text.Length - MaxLineChars} more characters)";
 
     private async ValueTask WaitToWriteAsync(WorkerLogLine line)
     {

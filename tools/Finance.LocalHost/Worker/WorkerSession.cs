@@ -22,6 +22,8 @@ internal sealed class WorkerSession
     /// <summary>The host release whose protocol this host follows; the worker reports it but does not act on it.</summary>
     public const string HostVersion = "4.1037.0.0";
 
+    private readonly TaskCompletionSource gone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     private WorkerSession(WorkerProcess process, WorkerChannel channel, FunctionCatalog catalog, Uri? httpUri, string workerVersion)
     {
         Process = process;
@@ -44,6 +46,11 @@ internal sealed class WorkerSession
 
     /// <summary>Set before the host stops the worker on purpose, so its exit does not count as a crash.</summary>
     public bool ExitExpected { get; set; }
+
+    /// <summary>Completes once the host has dealt with the worker's exit: requests now wait for its successor.</summary>
+    public Task Gone => gone.Task;
+
+    public void MarkGone() => gone.TrySetResult();
 
     public static async Task<WorkerSession> InitializeAsync(
         WorkerProcess process, WorkerChannel channel, string appDirectory, HostJson hostJson, AppSettingNames settings,

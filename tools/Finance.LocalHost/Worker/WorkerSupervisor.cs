@@ -109,7 +109,7 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
         }
         log.Host(LogLevel.Warning, $"Killing the worker (process {session.Process.Id}) on request.");
         session.Process.Kill();
-        await session.Process.Exited.WaitAsync(KillWait);
+        await session.Gone.WaitAsync(KillWait);
     }
 
     /// <summary>Stops the worker cleanly (WorkerTerminate) and starts a new one; returns once it has loaded.</summary>
@@ -217,7 +217,13 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
         Unpublish(session);
         session.Channel.Close($"the worker exited with code {exitCode}");
         channels.Remove(session.Channel);
-        if (session.ExitExpected || stopping.IsCancellationRequested)
+        var crashed = !session.ExitExpected && !stopping.IsCancellationRequested;
+        if (crashed)
+        {
+            State = options.RestartWorkerOnExit ? WorkerState.Restarting : WorkerState.Stopped;
+        }
+        session.MarkGone();
+        if (!crashed)
         {
             log.Host(LogLevel.Information, $"Worker process {session.Process.Id} exited with code {exitCode}.");
             return;
@@ -226,11 +232,9 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
         log.Host(LogLevel.Warning, $"Worker process {session.Process.Id} exited unexpectedly with code {exitCode}.");
         if (!options.RestartWorkerOnExit)
         {
-            State = WorkerState.Stopped;
             return;
         }
         crashesInARow = DateTimeOffset.UtcNow - session.Process.StartedAt >= StableRun ? 1 : crashesInARow + 1;
-        State = WorkerState.Restarting;
         try
         {
             await RestartAfterCrashAsync(session);
