@@ -35,6 +35,26 @@ public sealed class StartupTests(SampleHost sample) : IClassFixture<SampleHost>
     }
 
     [Fact]
+    public async Task The_worker_is_started_with_the_real_hosts_arguments_environment_and_folder()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "api/worker-info");
+        request.Headers.Add("x-functions-key", SampleHost.FunctionKey);
+        using var response = await sample.Client.SendAsync(request);
+        var info = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var app = Path.GetFullPath(SampleHost.AppDirectory());
+        info.GetProperty("runtime").GetString().Should().Be("dotnet-isolated");
+        info.GetProperty("applicationDirectory").GetString().Should().Be(app);
+        info.GetProperty("workerDirectory").GetString().Should().Be(app);
+        info.GetProperty("currentDirectory").GetString().Should().Be(app);
+        info.GetProperty("environment").GetString().Should().Be("Development");
+        info.GetProperty("schedule").GetString().Should().Be("0 0 0 1 1 *", "app settings are the worker's environment");
+        var arguments = info.GetProperty("arguments").EnumerateArray().Select(a => a.GetString()).ToList();
+        arguments.Should().Contain(["--functions-uri", "--functions-worker-id", "--functions-request-id", "--functions-grpc-max-message-length"]);
+        arguments[arguments.IndexOf("--functions-grpc-max-message-length") + 1].Should().Be("2147483647");
+        arguments[arguments.IndexOf("--functions-uri") + 1].Should().StartWith("http://127.0.0.1:");
+    }
+
+    [Fact]
     public void Functions_are_described_from_the_workers_metadata()
     {
         var functions = Host.Functions.ToDictionary(f => f.Name);

@@ -107,6 +107,18 @@ public static partial class HttpFunctions
         return new OkObjectResult(new HealthAnswer("slept"));
     }
 
+    /// <summary>How the host started this worker: what the real host sets, and one app setting.</summary>
+    [Function("WorkerInfo")]
+    public static IActionResult WorkerInfo([HttpTrigger(AuthorizationLevel.Function, "get", Route = "worker-info")] HttpRequest req) =>
+        new OkObjectResult(new WorkerInfoAnswer(
+            Environment.GetEnvironmentVariable("FUNCTIONS_WORKER_RUNTIME"),
+            Environment.GetEnvironmentVariable("FUNCTIONS_APPLICATION_DIRECTORY"),
+            Environment.GetEnvironmentVariable("FUNCTIONS_WORKER_DIRECTORY"),
+            Environment.GetEnvironmentVariable("AZURE_FUNCTIONS_ENVIRONMENT"),
+            Environment.GetEnvironmentVariable("Sample__Schedule"),
+            Environment.CurrentDirectory,
+            Environment.GetCommandLineArgs()));
+
     /// <summary>No methods declared: every method reaches it.</summary>
     [Function("AnyMethod")]
     public static IActionResult AnyMethod([HttpTrigger(AuthorizationLevel.Anonymous, Route = "any")] HttpRequest req) =>
@@ -143,6 +155,15 @@ public static partial class HttpFunctions
 public sealed record HealthAnswer(string Status);
 
 public sealed record RouteAnswer(string? Value);
+
+public sealed record WorkerInfoAnswer(
+    string? Runtime,
+    string? ApplicationDirectory,
+    string? WorkerDirectory,
+    string? Environment,
+    string? Schedule,
+    string CurrentDirectory,
+    IReadOnlyList<string> Arguments);
 
 public sealed record EchoAnswer(
     string Id,
