@@ -91,6 +91,11 @@ internal sealed class AdminEndpoints(
                 $"{function.Name} has a {function.TriggerType}; the local host runs only timer functions on demand.");
             return;
         }
+        if (scheduler.WhyNotRunnable(function.Name) is { } reason)
+        {
+            await Problems.WriteAsync(context, StatusCodes.Status400BadRequest, reason);
+            return;
+        }
         if (await ReadIsPastDueAsync(context) is not { } isPastDue)
         {
             await Problems.WriteAsync(context, StatusCodes.Status400BadRequest,

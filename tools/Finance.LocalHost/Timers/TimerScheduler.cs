@@ -51,6 +51,12 @@ internal sealed class TimerScheduler : IAsyncDisposable
         }
     }
 
+    /// <summary>Null when the timer can run; else why not (unknown, or its schedule names a missing setting).</summary>
+    public string? WhyNotRunnable(string name) =>
+        !timers.TryGetValue(name, out var timer) ? $"No timer function is named {name}."
+        : timer.Schedule is null ? $"Timer {name} has no usable schedule ('{timer.Function.DeclaredSchedule}'), so it is not runnable."
+        : null;
+
     /// <summary>Runs a timer now, after any run of it in progress; returns when the worker has answered.</summary>
     public Task<InvocationOutcome> InvokeAsync(string name, bool isPastDue, CancellationToken cancellationToken)
     {
