@@ -2,7 +2,7 @@
 //   monitoring      Log Analytics workspace + Application Insights
 //   host storage    the Functions host's own storage and the Flex deployment container (identity only)
 //   ledger storage  the ledger's tables and containers, versioned, soft-deleted, statements immutable (identity only)
-//   function app    the custom handler on Flex Consumption (default) or Elastic Premium, system-assigned identity
+//   function app    the isolated worker on Flex Consumption (default) or Elastic Premium, system-assigned identity
 //   identity access the identity's data roles on the two accounts and on Application Insights
 //
 // Deploy with scripts/deploy.sh (az deployment group create + zip deploy). Parameter files: main.dev.bicepparam,
@@ -20,7 +20,7 @@ param environmentName string
 @description('Azure region of every resource.')
 param location string = resourceGroup().location
 
-@description('Flex Consumption (serverless; default) or Elastic Premium. See modules/function-app.bicep on custom handlers and Flex.')
+@description('Flex Consumption (serverless; default) or Elastic Premium. See modules/function-app.bicep on the runtime each plan names.')
 @allowed([
   'FlexConsumption'
   'ElasticPremium'

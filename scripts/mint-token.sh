@@ -3,7 +3,7 @@
 #   scripts/mint-token.sh --user alice [--org riverside-council]... [--role FinanceLead]... [--minutes 60]
 # Users the demo seeds (ada, priya, alice, hamid, pat, audrey) get their organisations and roles from the directory,
 # so --user is enough for them. Settings come from the environment, then local.settings.json, then
-# local.settings.sample.json; the app refuses to mint outside the Development environment.
+# local.settings.sample.json; the tool refuses to mint outside the Development environment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,10 +14,10 @@ eval "$(node -e '
   for (const [k, v] of Object.entries(values)) {
     if (process.env[k] === undefined) console.log(`export ${k}=${JSON.stringify(String(v))}`);
   }' "$settings")"
-export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
+export AZURE_FUNCTIONS_ENVIRONMENT="${AZURE_FUNCTIONS_ENVIRONMENT:-Development}"
 
-app=functions/Finance.Functions/bin/Debug/net10.0/Finance.Functions.dll
+app=tools/Finance.DevTools/bin/Debug/net10.0/Finance.DevTools.dll
 if [ ! -f "$app" ]; then
-  dotnet build functions/Finance.Functions/Finance.Functions.csproj --nologo --verbosity quiet >&2
+  dotnet build tools/Finance.DevTools/Finance.DevTools.csproj --nologo --verbosity quiet >&2
 fi
 exec dotnet "$app" mint-token "$@"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Builds the deployable Function App package: artifacts/finance-functions.zip holding host.json, one folder per
-# function with its function.json, and the handler published self-contained for linux-x64 with ReadyToRun.
+# Builds the deployable Function App package, artifacts/finance-functions.zip: the isolated worker published for
+# linux-x64 (framework-dependent: the platform's dotnet-isolated 10.0 runtime runs it; ReadyToRun for a faster cold
+# start), exactly as `dotnet publish` lays it out: host.json, functions.metadata, worker.config.json, extensions.json,
+# .azurefunctions/ and the app's assemblies at the root of the zip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,13 +12,10 @@ rm -rf "$out" "$zip_path"
 mkdir -p "$out"
 
 dotnet publish functions/Finance.Functions/Finance.Functions.csproj \
-  --configuration Release --runtime linux-x64 --self-contained true \
+  --configuration Release --runtime linux-x64 --self-contained false \
   -p:PublishReadyToRun=true -p:DebugType=none \
-  --output "$out/handler" --nologo --verbosity quiet
+  --output "$out" --nologo --verbosity quiet
 
-cp host.json "$out/host.json"
-# The function.json files come from the same declarations that map the handler's routes.
-"$out/handler/Finance.Functions" write-function-metadata "$out"
-
+# Zip "." from inside the folder: `zip -r app.zip *` would silently leave out .azurefunctions/.
 (cd "$out" && zip -q -r -X "../$(basename "$zip_path")" .)
 echo "Package: $zip_path ($(du -h "$zip_path" | cut -f1))"

@@ -8,13 +8,15 @@ namespace Finance.Benchmarks;
 /// keep their defaults and are not reported. <c>--quick</c> shortens whichever it takes.
 /// </summary>
 /// <param name="Lines">posting: ledger lines pushed through each path.</param>
-/// <param name="Seconds">statement: how long each load run lasts (after its warm-up).</param>
+/// <param name="Seconds">statement, host: how long each load run lasts (after its warm-up).</param>
 /// <param name="Clients">statement: concurrent clients, each sending its next request as soon as the last is answered.</param>
-internal sealed record BenchOptions(int Lines, int Seconds, int Clients, bool Quick)
+/// <param name="Starts">host: cold starts of each app.</param>
+internal sealed record BenchOptions(int Lines, int Seconds, int Clients, int Starts, bool Quick)
 {
     public const string LinesOption = "--lines";
     public const string SecondsOption = "--seconds";
     public const string ClientsOption = "--clients";
+    public const string StartsOption = "--starts";
     public const string QuickOption = "--quick";
 
     public const int DefaultLines = 10_000;
@@ -44,7 +46,16 @@ internal sealed record BenchOptions(int Lines, int Seconds, int Clients, bool Qu
     /// <summary>Far beyond what a 2-core machine can serve; each client is one connection.</summary>
     public const int MaxClients = 512;
 
-    public static BenchOptions Defaults { get; } = new(DefaultLines, DefaultSeconds, DefaultClients, Quick: false);
+    public const int DefaultStarts = 5;
+
+    public const int QuickStarts = 3;
+
+    public const int MinStarts = 1;
+
+    /// <summary>Each start is a new worker process; beyond this a run measures patience, not start-up.</summary>
+    public const int MaxStarts = 50;
+
+    public static BenchOptions Defaults { get; } = new(DefaultLines, DefaultSeconds, DefaultClients, DefaultStarts, Quick: false);
 
     public static string Usage(IEnumerable<IScenario> scenarios) =>
         "Usage: dotnet run -c Release --project benchmarks/Finance.Benchmarks -- <scenario> [options]\n" +
@@ -54,6 +65,7 @@ internal sealed record BenchOptions(int Lines, int Seconds, int Clients, bool Qu
         $"  {LinesOption} N    ledger lines per measured path ({MinLines}-{MaxLines}; default {DefaultLines}; {QuickOption}: {QuickLines})\n" +
         $"  {SecondsOption} N  seconds per load run, after a warm-up ({MinSeconds}-{MaxSeconds}; default {DefaultSeconds}; {QuickOption}: {QuickSeconds})\n" +
         $"  {ClientsOption} N  concurrent clients ({MinClients}-{MaxClients}; default {DefaultClients})\n" +
+        $"  {StartsOption} N   cold starts of each app ({MinStarts}-{MaxStarts}; default {DefaultStarts}; {QuickOption}: {QuickStarts})\n" +
         $"  {QuickOption}      a smoke run";
 
     /// <summary>Reads the options <paramref name="scenario"/> takes; any other option is a problem.</summary>
@@ -64,6 +76,7 @@ internal sealed record BenchOptions(int Lines, int Seconds, int Clients, bool Qu
         int? lines = null;
         int? seconds = null;
         int? clients = null;
+        int? starts = null;
         var quick = false;
         options = Defaults;
         for (var i = 0; i < args.Count; i++)
@@ -79,6 +92,7 @@ internal sealed record BenchOptions(int Lines, int Seconds, int Clients, bool Qu
                 LinesOption => (Min: MinLines, Max: MaxLines),
                 SecondsOption => (Min: MinSeconds, Max: MaxSeconds),
                 ClientsOption => (Min: MinClients, Max: MaxClients),
+                StartsOption => (Min: MinStarts, Max: MaxStarts),
                 _ => (Min: 0, Max: -1),
             };
             if (range.Max < 0)
@@ -107,6 +121,9 @@ internal sealed record BenchOptions(int Lines, int Seconds, int Clients, bool Qu
                 case SecondsOption:
                     seconds = value;
                     break;
+                case StartsOption:
+                    starts = value;
+                    break;
                 default:
                     clients = value;
                     break;
@@ -116,6 +133,7 @@ internal sealed record BenchOptions(int Lines, int Seconds, int Clients, bool Qu
             lines ?? (quick ? QuickLines : DefaultLines),
             seconds ?? (quick ? QuickSeconds : DefaultSeconds),
             clients ?? DefaultClients,
+            starts ?? (quick ? QuickStarts : DefaultStarts),
             quick);
         problem = "";
         return true;

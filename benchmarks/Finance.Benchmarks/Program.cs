@@ -1,11 +1,13 @@
 using Finance.Benchmarks;
+using Finance.Benchmarks.Close;
 using Finance.Benchmarks.Harness;
+using Finance.Benchmarks.Host;
 using Finance.Benchmarks.Posting;
 using Finance.Benchmarks.Statement;
 
 // One verb per scenario. A scenario measures and reports; it never fails because a target was missed. The exit code is
 // non-zero only when something broke (bad arguments, a process that would not start, an HTTP call answered unexpectedly).
-IReadOnlyList<IScenario> scenarios = [new PostingScenario(), new StatementScenario(), new Finance.Benchmarks.Close.CloseScenario()];
+IReadOnlyList<IScenario> scenarios = [new PostingScenario(), new StatementScenario(), new CloseScenario(), new HostScenario()];
 
 if (args.Length == 0 || args[0] is "-h" or "--help" || scenarios.All(s => s.Verb != args[0]))
 {
@@ -44,7 +46,7 @@ catch (ApiCallFailedException e)
 }
 catch (InvalidOperationException e)
 {
-    // Azurite or the handler would not start, or a figure failed its own check.
+    // Azurite, the host or the worker would not start, or a figure failed its own check.
     Broke(e.Message, "");
     return 1;
 }

@@ -36,7 +36,8 @@ public static class StorageRegistration
             clients.AddClient<BlobServiceClient, BlobClientOptions>((_, credential, sp) =>
                 StorageClients.BlobService(sp.GetRequiredService<StorageSettings>(), credential, StorageClients.BlobOptions()));
             // Used only with service URIs (a connection string carries its key); it finds the managed identity in Azure.
-            clients.UseCredential(new DefaultAzureCredential());
+            // Made on the first token request, so an app on a connection string never builds the identity chain.
+            clients.UseCredential(new DeferredCredential(() => new DefaultAzureCredential()));
             clients.ConfigureDefaults(StorageClients.ApplyDefaults);
         });
         services.TryAddSingleton<IClock>(SystemClock.Instance);

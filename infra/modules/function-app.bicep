@@ -1,12 +1,11 @@
-// The Function App: the Functions host runs our ASP.NET Core executable as a custom handler (see host.json), on the
-// Flex Consumption plan or, by parameter, Elastic Premium. Linux either way: the handler is published for linux-x64.
+// The Function App: the Functions host runs our isolated worker (.NET 10, Microsoft.Azure.Functions.Worker), on the
+// Flex Consumption plan or, by parameter, Elastic Premium. Linux either way: the package is published for linux-x64.
 //
-// Flex Consumption and custom handlers: the Functions stacks API lists "Custom Handler" for the FC1 SKU with
-// functionAppConfig.runtime { name: 'custom', version: '1.0' } (Az.Functions 4.3 stack data, Nov 2025), the ARM
-// FunctionsRuntime.name enum includes 'custom', and Microsoft's Flex samples include a custom handler app. The older
-// Flex "supported language stack versions" table did not list custom handlers, so check the region before relying on
-// it: `az functionapp list-flexconsumption-runtimes --location uksouth --runtime custom`. If it is not offered there,
-// deploy with hostingPlan = 'ElasticPremium'; nothing else changes.
+// The runtime is named once per plan, as each plan wants it: Flex Consumption in functionAppConfig.runtime
+// { name: 'dotnet-isolated', version: '10.0' } (it refuses FUNCTIONS_WORKER_RUNTIME and linuxFxVersion); Elastic
+// Premium by the FUNCTIONS_WORKER_RUNTIME app setting and siteConfig.linuxFxVersion 'DOTNET-ISOLATED|10.0'.
+// Check the region offers the version before deploying:
+// `az functionapp list-flexconsumption-runtimes --location uksouth --runtime dotnet-isolated`.
 
 @description('Azure region.')
 param location string
@@ -164,7 +163,7 @@ var commonAppSettings = [
 var premiumOnlyAppSettings = [
   {
     name: 'FUNCTIONS_WORKER_RUNTIME'
-    value: 'custom'
+    value: 'dotnet-isolated'
   }
   {
     name: 'FUNCTIONS_EXTENSION_VERSION'
@@ -185,6 +184,7 @@ var flexSiteConfig = {
 
 var premiumSiteConfig = {
   appSettings: concat(commonAppSettings, premiumOnlyAppSettings)
+  linuxFxVersion: 'DOTNET-ISOLATED|10.0'
   minTlsVersion: '1.2'
   ftpsState: 'Disabled'
 }
@@ -204,8 +204,8 @@ var flexFunctionAppConfig = {
     instanceMemoryMB: flexInstanceMemoryMB
   }
   runtime: {
-    name: 'custom'
-    version: '1.0'
+    name: 'dotnet-isolated'
+    version: '10.0'
   }
 }
 

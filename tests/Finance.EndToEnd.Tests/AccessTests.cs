@@ -8,7 +8,7 @@ using Xunit;
 
 namespace Finance.EndToEnd.Tests;
 
-/// <summary>Identity and access over real HTTP to the handler process, with tokens from its own mint-token command.</summary>
+/// <summary>Identity and access over real HTTP to the packaged app, with tokens from the development tools' mint-token.</summary>
 public sealed class AccessTests(AppFixture fixture) : IClassFixture<AppFixture>
 {
     private readonly string suffix = Guid.NewGuid().ToString("N")[..8];
@@ -102,21 +102,20 @@ public sealed class AccessTests(AppFixture fixture) : IClassFixture<AppFixture>
     [Fact]
     public async Task Mint_token_is_refused_outside_development()
     {
-        var (exit, output, error) = await DevTokens.RunAsync("Production", ["--user", "alice", "--role", "Administrator"]);
+        var (exit, output, error) = await DevTokens.RunAsync("Production", ["mint-token", "--user", "alice", "--role", "Administrator"], new Dictionary<string, string>());
         exit.Should().Be(1);
         output.Should().BeEmpty();
-        error.Should().Contain("ASPNETCORE_ENVIRONMENT=Development");
+        error.Should().Contain("AZURE_FUNCTIONS_ENVIRONMENT=Development");
     }
 
     [Fact]
-    public async Task The_app_will_not_start_outside_development_with_the_development_issuer()
+    public async Task The_packaged_worker_will_not_start_outside_development_with_the_development_issuer()
     {
-        var (exit, _, error) = await DevTokens.RunHandlerAsync("Production", [], new Dictionary<string, string>
-        {
-            ["FUNCTIONS_CUSTOMHANDLER_PORT"] = FreePorts.Take(1)[0].ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["LedgerStorage__ConnectionString"] = fixture.Azurite.ConnectionString,
-        });
-        exit.Should().NotBe(0);
-        error.Should().Contain("accepted only when ASPNETCORE_ENVIRONMENT=Development");
+        using var console = new StringWriter();
+        var settings = DevTokens.AppSettings.ToDictionary(p => p.Key, p => (string?)p.Value);
+        settings["LedgerStorage__ConnectionString"] = fixture.Azurite.ConnectionString;
+        var act = async () => await LocalApp.StartAsync(settings, "Production", DeployablePackage.Directory, console: console);
+        await act.Should().ThrowAsync<InvalidOperationException>().WithMessage("*exited with code 1*");
+        console.ToString().Should().Contain("accepted only when AZURE_FUNCTIONS_ENVIRONMENT=Development");
     }
 }

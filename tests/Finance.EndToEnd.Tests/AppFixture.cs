@@ -1,37 +1,48 @@
-using System.Net.Http.Headers;
 using Finance.Testing;
 using Xunit;
 
 namespace Finance.EndToEnd.Tests;
 
-/// <summary>One handler process per test class, on the process-wide Azurite, accepting development tokens.</summary>
+/// <summary>
+/// The deployable package run as the Functions host runs it: the local host starts its worker and forwards to it, on
+/// the process-wide Azurite, accepting development tokens; one app per test class. Clients send the function key.
+/// </summary>
 public sealed class AppFixture : IAsyncLifetime
 {
     private readonly List<HttpClient> clients = [];
-    private AppProcess? app;
+    private LocalApp? app;
 
     public Azurite Azurite { get; private set; } = null!;
 
-    public AppProcess App => app ?? throw new InvalidOperationException("The app has not started.");
+    public LocalApp App => app ?? throw new InvalidOperationException("The app has not started.");
 
-    /// <summary>A client with no token, as anyone on the network (through the host) would be.</summary>
+    /// <summary>A client with the function key and no token, as any caller who was given the key would be.</summary>
     public HttpClient Client => App.Client;
 
     public async Task InitializeAsync()
     {
         Azurite = await Azurite.SharedAsync();
-        app = await AppProcess.StartAsync(new Dictionary<string, string>(DevTokens.AppSettings)
-        {
-            ["LedgerStorage__ConnectionString"] = Azurite.ConnectionString,
-            ["Heartbeat__Schedule"] = "0 */5 * * * *",
-        });
+        app = await StartAsync(Azurite.ConnectionString);
     }
 
-    /// <summary>A client sending a development token for the user, organisations and roles.</summary>
+    /// <summary>Another instance of the packaged app on the given storage (as another instance of a scaled-out app).</summary>
+    public static Task<LocalApp> StartAsync(string connectionString, IReadOnlyDictionary<string, string?>? settings = null, bool runTimers = false)
+    {
+        var all = new Dictionary<string, string?>(DevTokens.AppSettings.ToDictionary(p => p.Key, p => (string?)p.Value))
+        {
+            ["LedgerStorage__ConnectionString"] = connectionString,
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+        return LocalApp.StartAsync(all, appDirectory: DeployablePackage.Directory, runTimers: runTimers);
+    }
+
+    /// <summary>A client sending the function key and a development token for the user, organisations and roles.</summary>
     public async Task<HttpClient> ClientForAsync(string user, IEnumerable<string> organisations, params string[] roles)
     {
-        var client = new HttpClient { BaseAddress = App.Client.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await DevTokens.MintAsync(user, organisations, roles));
+        var client = App.NewClient(await DevTokens.MintAsync(user, organisations, roles));
         lock (clients)
         {
             clients.Add(client);

@@ -10,8 +10,8 @@ using Xunit;
 namespace Finance.EndToEnd.Tests;
 
 /// <summary>
-/// Posting against the handler as a separate process, as the Functions host forwards requests: the demo seeding
-/// through the API, and a CSV import whose process is killed part-way and which a new process finishes exactly once.
+/// Posting against the packaged app, as the Functions host forwards requests: the demo seeding through the API, and a
+/// CSV import whose instance is killed part-way and which another instance of the app finishes exactly once.
 /// </summary>
 public sealed class PostingTests(AppFixture fixture) : IClassFixture<AppFixture>
 {
@@ -48,11 +48,10 @@ public sealed class PostingTests(AppFixture fixture) : IClassFixture<AppFixture>
     [Fact]
     public async Task The_demo_seeds_two_pools_with_months_posted_and_seeding_again_posts_nothing_twice()
     {
-        var settings = new Dictionary<string, string> { ["LedgerStorage__ConnectionString"] = fixture.Azurite.ConnectionString };
         var url = fixture.Client.BaseAddress!.ToString();
         for (var run = 1; run <= 2; run++)
         {
-            var (exit, output, error) = await DevTokens.RunHandlerAsync("Development", ["seed-demo", url], settings);
+            var (exit, output, error) = await DevTokens.RunAsync("Development", ["seed-demo", url, LocalApp.FunctionKey], new Dictionary<string, string>());
             exit.Should().Be(0, $"run {run}: {output}\n{error}");
         }
         var auditor = await fixture.ClientForAsync("e2e-auditor", [], "Auditor");
@@ -95,17 +94,12 @@ public sealed class PostingTests(AppFixture fixture) : IClassFixture<AppFixture>
                 .Append(",7,").Append(i).Append(".25,INV-").Append(i).Append(",row ").Append(i).Append('\n');
         }
 
-        // A process of its own, with a short lease, so the next one may take the import over soon after the kill.
-        var settings = new Dictionary<string, string>(DevTokens.AppSettings)
-        {
-            ["LedgerStorage__ConnectionString"] = fixture.Azurite.ConnectionString,
-            ["Imports__LeaseSeconds"] = "2",
-        };
-        var first = await AppProcess.StartAsync(settings);
+        // Another instance of the app, with a short lease, so the fixture's instance may take the import over soon after
+        // this one's worker process is killed (as a crash or a scale-in would stop it).
         string importId;
-        try
+        await using (var first = await AppFixture.StartAsync(fixture.Azurite.ConnectionString, new Dictionary<string, string?> { ["Imports__LeaseSeconds"] = "2" }))
         {
-            using var client = new HttpClient { BaseAddress = first.Client.BaseAddress };
+            using var client = first.NewClient();
             client.DefaultRequestHeaders.Authorization = lead.DefaultRequestHeaders.Authorization;
             var content = new ByteArrayContent(Encoding.UTF8.GetBytes(csv.ToString()));
             content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
@@ -117,16 +111,12 @@ public sealed class PostingTests(AppFixture fixture) : IClassFixture<AppFixture>
             {
                 await Task.Delay(20);
             }
-        }
-        finally
-        {
-            first.Kill();
-            await first.DisposeAsync();
+            await first.Host.KillWorkerAsync();
         }
         var posted = (await JournalAsync(lead, pool, $"source=csv:{importId}")).Count;
         posted.Should().BeGreaterThan(0).And.BeLessThan(rows, "the kill stopped the import part-way");
 
-        // The fixture's process (already running) takes it over once the lease runs out, when the import is read.
+        // The fixture's instance (already running) takes it over once the lease runs out, when the import is read.
         var done = default(JsonElement);
         var until = DateTime.UtcNow.AddSeconds(180);
         do

@@ -1,95 +1,119 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using FluentAssertions;
+using Finance.Functions.Catalog;
 using Finance.Functions.Configuration;
-using Finance.Functions.Hosting;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Routing;
+using Finance.Functions.Tests.Access;
+using FluentAssertions;
+using Microsoft.Azure.Functions.Worker;
+using NCrontab;
 using Xunit;
 
 namespace Finance.Functions.Tests;
 
-/// <summary>The function.json files the app writes agree with the routes the app actually maps.</summary>
-public sealed partial class FunctionMetadataTests : IDisposable
+/// <summary>
+/// What the Functions host is told about the functions agrees with what the app declares: functions.metadata (written by
+/// the Worker SDK at build, the host's copy), the worker's own answer to the host's metadata request (read through the
+/// local host), the catalog the access middleware and the README are built from, the settings timer schedules name, and
+/// host.json.
+/// </summary>
+public sealed partial class FunctionMetadataTests
 {
-    private readonly string directory = Path.Combine(Path.GetTempPath(), "function-json-" + Guid.NewGuid().ToString("N"));
-    private readonly WebApplication app = FunctionApp.Build([]);
+    private static readonly FunctionCatalog Catalog = FunctionCatalog.App;
 
-    public void Dispose()
+    [GeneratedRegex(@"^%([^%]+)%$")]
+    private static partial Regex SettingReference();
+
+    private static JsonArray BuiltMetadata() =>
+        JsonNode.Parse(File.ReadAllText(Path.Combine(Finance.Testing.LocalApp.BuildDirectory(), "functions.metadata")))!.AsArray();
+
+    [Fact]
+    public void Functions_metadata_holds_each_declared_function_with_its_trigger()
     {
-        ((IDisposable)app).Dispose();
-        if (Directory.Exists(directory))
+        var metadata = BuiltMetadata().ToDictionary(f => f!["name"]!.GetValue<string>(), f => f!);
+        metadata.Keys.Should().BeEquivalentTo(Catalog.Functions.Select(f => f.Name), "the SDK and the catalog read the same [Function] methods");
+        foreach (var function in Catalog.Functions)
         {
-            Directory.Delete(directory, recursive: true);
+            var entry = metadata[function.Name];
+            entry["entryPoint"]!.GetValue<string>().Should().Be($"{function.Method.DeclaringType!.FullName}.{function.Method.Name}");
+            entry["scriptFile"]!.GetValue<string>().Should().Be("Finance.Functions.dll");
+            var trigger = entry["bindings"]!.AsArray().Single(b => b!["type"]!.GetValue<string>().EndsWith("Trigger", StringComparison.Ordinal))!;
+            if (function.Http is { } http)
+            {
+                trigger["type"]!.GetValue<string>().Should().Be("httpTrigger");
+                trigger["route"]!.GetValue<string>().Should().Be(http.Route, function.Name);
+                trigger["methods"]!.AsArray().Select(m => m!.GetValue<string>().ToUpperInvariant()).Should().Equal(http.Methods);
+                trigger["authLevel"]!.GetValue<string>().Should().Be(http.AuthLevel.ToString());
+            }
+            else
+            {
+                trigger["type"]!.GetValue<string>().Should().Be("timerTrigger");
+                trigger["schedule"]!.GetValue<string>().Should().Be(function.Timer!.Schedule);
+            }
         }
     }
 
-    [GeneratedRegex(@"^%([A-Za-z0-9_]+)%$")]
-    private static partial Regex SettingReference();
-
     [Fact]
-    public void Every_mapped_endpoint_is_a_declared_function()
+    public void Every_timer_schedule_is_ncrontab_or_names_a_setting_the_deployment_sets()
     {
-        var endpoints = ((IEndpointRouteBuilder)app).DataSources.SelectMany(s => s.Endpoints).OfType<RouteEndpoint>().ToList();
-        endpoints.Should().NotBeEmpty();
-        endpoints.Where(e => e.Metadata.GetMetadata<FunctionMetadata>() is null).Select(e => e.RoutePattern.RawText)
-            .Should().BeEmpty("the Functions host only forwards requests for functions it has a function.json for");
+        foreach (var function in Catalog.Functions.Where(f => f.Timer is not null))
+        {
+            var schedule = function.Timer!.Schedule;
+            function.Timer.RunOnStartup.Should().BeFalse($"{function.Name}: every instance would run it at each start");
+            var reference = SettingReference().Match(schedule);
+            if (!reference.Success)
+            {
+                IsNcrontab(schedule).Should().BeTrue($"{function.Name}: {schedule}");
+                continue;
+            }
+            // The host resolves %Key% as a configuration key: the setting Close__Schedule is the key Close:Schedule.
+            var setting = AppSettings.All.SingleOrDefault(s => string.Equals(s.Key, reference.Groups[1].Value, StringComparison.OrdinalIgnoreCase));
+            setting.Should().NotBeNull($"{function.Name}'s schedule names a setting the app declares (by its key, with ':')");
+            setting!.InAzure.Should().BeTrue("the deployment must set a timer's schedule");
+            IsNcrontab(setting.LocalDefault).Should().BeTrue(setting.LocalDefault);
+        }
     }
 
     [Fact]
-    public void Written_function_json_matches_each_mapped_route()
+    public async Task The_worker_tells_the_host_the_same_functions()
     {
-        var functions = app.Functions();
-        var written = FunctionJsonWriter.Write(functions.Select(f => f.Function), directory);
-
-        Directory.GetDirectories(directory).Select(Path.GetFileName).Should().BeEquivalentTo(written);
-        written.Should().OnlyHaveUniqueItems();
-        foreach (var (function, endpoint) in functions)
+        await using var app = await TestApp.StartAsync();
+        var hosted = app.App.Host.Functions.ToDictionary(f => f.Name);
+        hosted.Keys.Should().BeEquivalentTo(Catalog.Functions.Select(f => f.Name));
+        foreach (var function in Catalog.Functions)
         {
-            var json = JsonNode.Parse(File.ReadAllText(Path.Combine(directory, function.Name, "function.json")))!;
-            var bindings = json["bindings"]!.AsArray();
-            var trigger = bindings[0]!;
-            var methods = endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()!.HttpMethods;
-            endpoint.Metadata.GetMetadata<IEndpointNameMetadata>()!.EndpointName.Should().Be(function.Name);
-            switch (trigger["type"]!.GetValue<string>())
+            var seen = hosted[function.Name];
+            if (function.Http is { } http)
             {
-                case "httpTrigger":
-                    endpoint.RoutePattern.RawText.Should().Be("/api/" + trigger["route"]!.GetValue<string>(), function.Name);
-                    trigger["methods"]!.AsArray().Select(m => m!.GetValue<string>().ToUpperInvariant()).Should().BeEquivalentTo(methods);
-                    var anonymous = endpoint.Metadata.GetMetadata<Finance.Functions.Access.AccessRule>()!.Kind == Finance.Functions.Access.AccessKind.Anonymous;
-                    trigger["authLevel"]!.GetValue<string>().Should().Be(anonymous ? "anonymous" : "function",
-                        "only the anonymous function (health) needs no key; every other one needs a key in Azure as well as a token");
-                    bindings.Should().HaveCount(2);
-                    bindings[1]!["type"]!.GetValue<string>().Should().Be("http");
-                    break;
-                case "timerTrigger":
-                    endpoint.RoutePattern.RawText.Should().Be("/" + function.Name, "the host POSTs timer invocations to /{FunctionName}");
-                    methods.Should().Equal("POST");
-                    trigger["name"]!.GetValue<string>().Should().Be(FunctionMetadata.TimerBindingName);
-                    var schedule = trigger["schedule"]!.GetValue<string>();
-                    var reference = SettingReference().Match(schedule);
-                    if (reference.Success)
-                    {
-                        var setting = AppSettings.All.SingleOrDefault(s => s.Name == reference.Groups[1].Value);
-                        setting.Should().NotBeNull($"{function.Name}'s schedule names a setting the app declares");
-                        setting!.InAzure.Should().BeTrue("the deployment must set a timer's schedule");
-                        IsNcrontab(setting.LocalDefault).Should().BeTrue(setting.LocalDefault);
-                    }
-                    else
-                    {
-                        IsNcrontab(schedule).Should().BeTrue(schedule);
-                    }
-                    break;
-                default:
-                    throw new InvalidOperationException($"Unexpected trigger in {function.Name}: {trigger}");
+                seen.Route.Should().Be($"{FunctionCatalog.RoutePrefix}/{http.Route}");
+                seen.Methods.Should().Equal(http.Methods);
+                seen.AuthLevel.Should().Be(http.AuthLevel == AuthorizationLevel.Anonymous ? Finance.LocalHost.FunctionAuthLevel.Anonymous : Finance.LocalHost.FunctionAuthLevel.Function);
             }
+            else
+            {
+                seen.DeclaredSchedule.Should().Be(function.Timer!.Schedule);
+                seen.Schedule.Should().NotBeNull($"{function.Name}'s schedule resolves from the app settings");
+            }
+        }
+    }
+
+    [Fact]
+    public void The_readme_lists_every_timer_with_its_schedule()
+    {
+        var readme = File.ReadAllText(Path.Combine(Finance.Testing.RepositoryRoot.Path, "README.md")).ReplaceLineEndings("\n");
+        var section = readme[readme.IndexOf("## Functions\n", StringComparison.Ordinal)..];
+        section = section[..section.IndexOf("\n## ", 1, StringComparison.Ordinal)];
+        var rows = section.Split('\n').Where(l => l.StartsWith("| ", StringComparison.Ordinal)).Skip(1).Select(l => l.Split('|')[1].Trim()).ToList();
+        rows.Should().BeEquivalentTo(Catalog.Functions.Where(f => f.Timer is not null).Select(f => f.Name), "the README's timer table lists the timers");
+        foreach (var timer in Catalog.Functions.Where(f => f.Timer is not null))
+        {
+            section.Should().Contain($"| {timer.Name} | `{timer.Timer!.Schedule}`", "the README shows each timer's schedule as declared");
         }
     }
 
     [Fact]
     public void The_first_slice_functions_are_declared()
     {
-        app.Functions().Select(f => f.Function.Name).Should().Contain(["Health", "PutPool", "GetPool", "Heartbeat", "GetTimerRun", "GetCaller",
+        Catalog.Functions.Select(f => f.Name).Should().Contain(["Health", "PutPool", "GetPool", "Heartbeat", "GetTimerRun", "GetCaller",
             "ListMemberships", "GetMembership", "PutMembership", "DeleteMembership"]);
     }
 
@@ -105,20 +129,18 @@ public sealed partial class FunctionMetadataTests : IDisposable
     }
 
     [Fact]
-    public void Host_json_names_the_handler_and_forwards_http()
+    public void Host_json_is_for_an_isolated_worker_with_the_route_prefix_the_app_uses()
     {
-        var host = JsonNode.Parse(File.ReadAllText(Path.Combine(Finance.Testing.RepositoryRoot.Path, "host.json")))!;
+        var host = JsonNode.Parse(File.ReadAllText(Path.Combine(Finance.Testing.RepositoryRoot.Path, "host.json")))!.AsObject();
         host["version"]!.GetValue<string>().Should().Be("2.0");
-        host["customHandler"]!["enableForwardingHttpRequest"]!.GetValue<bool>().Should().BeTrue();
-        host["customHandler"]!["description"]!["defaultExecutablePath"]!.GetValue<string>().Should().Be("handler/Finance.Functions");
-        host["extensions"]!["http"]!["routePrefix"]!.GetValue<string>().Should().Be(FunctionMetadata.RoutePrefix);
+        host.ContainsKey("customHandler").Should().BeFalse("the worker speaks gRPC to the host; there is no custom handler");
+        host.ContainsKey("extensionBundle").Should().BeFalse("an isolated worker ships its extensions in .azurefunctions");
+        host["extensions"]!["http"]!["routePrefix"]!.GetValue<string>().Should().Be(FunctionCatalog.RoutePrefix);
         host["functionTimeout"].Should().NotBeNull();
+        File.ReadAllText(Path.Combine(Finance.Testing.LocalApp.BuildDirectory(), "host.json")).Should()
+            .Be(File.ReadAllText(Path.Combine(Finance.Testing.RepositoryRoot.Path, "host.json")), "the build carries the checkout's host.json");
     }
 
-    private static bool IsNcrontab(string schedule)
-    {
-        // {second} {minute} {hour} {day} {month} {day-of-week}
-        var fields = schedule.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return fields.Length == 6 && fields.All(f => Regex.IsMatch(f, @"^[0-9*/,\-A-Za-z]+$"));
-    }
+    private static bool IsNcrontab(string schedule) =>
+        CrontabSchedule.TryParse(schedule, new CrontabSchedule.ParseOptions { IncludingSeconds = true }) is not null;
 }

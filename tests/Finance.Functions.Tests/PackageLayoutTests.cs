@@ -1,19 +1,20 @@
 using System.IO.Compression;
 using System.Reflection.PortableExecutable;
 using System.Text.Json.Nodes;
+using Finance.Functions.Catalog;
 using FluentAssertions;
-using Finance.Functions.Hosting;
 using Xunit;
 
 namespace Finance.Functions.Tests;
 
 /// <summary>
-/// The deployable zip that scripts/package.sh builds (the test command builds it first): what the Functions host needs
-/// at the root, a function.json per declared function, and a self-contained ReadyToRun linux-x64 handler.
+/// The deployable zip that scripts/package.sh builds (the test command builds it first): the isolated worker's publish
+/// output at the root, as the Functions host loads it: host.json, functions.metadata, worker.config.json,
+/// extensions.json, .azurefunctions/ and a ReadyToRun linux-x64 Finance.Functions.dll. (The end-to-end tests run it.)
 /// </summary>
 public sealed class PackageLayoutTests
 {
-    private static readonly string ZipPath = Path.Combine(Finance.Testing.RepositoryRoot.Path, "artifacts", "finance-functions.zip");
+    public static readonly string ZipPath = Path.Combine(Finance.Testing.RepositoryRoot.Path, "artifacts", "finance-functions.zip");
 
     private static ZipArchive Open()
     {
@@ -21,40 +22,43 @@ public sealed class PackageLayoutTests
         return ZipFile.OpenRead(ZipPath);
     }
 
-    [Fact]
-    public void The_package_has_host_json_the_handler_and_a_function_json_per_function()
+    private static JsonNode Json(ZipArchive zip, string name)
     {
-        using var zip = Open();
-        var names = zip.Entries.Select(e => e.FullName.Replace('\\', '/')).ToHashSet();
-        names.Should().Contain("host.json");
-        using var app = FunctionApp.Build([]);
-        foreach (var (function, _) in app.Functions())
-        {
-            names.Should().Contain($"{function.Name}/function.json");
-            using var reader = new StreamReader(zip.GetEntry($"{function.Name}/function.json")!.Open());
-            JsonNode.Parse(reader.ReadToEnd())!.ToJsonString().Should().Be(FunctionJsonWriter.ToFunctionJson(function).ToJsonString());
-        }
-        var functionFolders = names.Where(n => n.EndsWith("/function.json", StringComparison.Ordinal)).Select(n => n.Split('/')[0]);
-        functionFolders.Should().BeEquivalentTo(app.Functions().Select(f => f.Function.Name), "no stale function folders ship");
-
-        using var hostReader = new StreamReader(zip.GetEntry("host.json")!.Open());
-        var executable = JsonNode.Parse(hostReader.ReadToEnd())!["customHandler"]!["description"]!["defaultExecutablePath"]!.GetValue<string>();
-        var handler = zip.GetEntry(executable);
-        handler.Should().NotBeNull($"host.json names {executable}");
-        // Unix permission bits live in the upper 16 bits of the external attributes; the host must be able to execute it.
-        ((handler!.ExternalAttributes >> 16) & 0b001_001_001).Should().NotBe(0, "the handler must be executable");
+        using var reader = new StreamReader(zip.GetEntry(name)!.Open());
+        return JsonNode.Parse(reader.ReadToEnd())!;
     }
 
     [Fact]
-    public void The_handler_is_self_contained_for_linux_x64_and_ready_to_run()
+    public void The_package_root_is_what_the_host_loads_an_isolated_worker_from()
     {
         using var zip = Open();
-        var names = zip.Entries.Select(e => e.FullName).ToHashSet();
-        names.Should().Contain("handler/libcoreclr.so", "self-contained: the runtime ships with the handler");
-        names.Should().Contain("handler/Finance.Functions.dll");
+        var names = zip.Entries.Select(e => e.FullName.Replace('\\', '/')).ToHashSet();
+        names.Should().Contain(["host.json", "functions.metadata", "worker.config.json", "extensions.json", "Finance.Functions.dll",
+            "Finance.Functions.deps.json", "Finance.Functions.runtimeconfig.json", "appsettings.json"]);
+        names.Should().Contain(n => n.StartsWith(".azurefunctions/", StringComparison.Ordinal) && n.EndsWith(".dll", StringComparison.Ordinal),
+            "the worker extensions' host side ships in .azurefunctions/ (zip -r app.zip * would drop it)");
+        names.Should().NotContain(n => n.EndsWith("/function.json", StringComparison.Ordinal), "no custom-handler function folders ship");
 
+        var worker = Json(zip, "worker.config.json")["description"]!;
+        worker["language"]!.GetValue<string>().Should().Be("dotnet-isolated");
+        worker["defaultExecutablePath"]!.GetValue<string>().Should().Be("dotnet");
+        names.Should().Contain(worker["defaultWorkerPath"]!.GetValue<string>());
+
+        Json(zip, "host.json").AsObject().ContainsKey("customHandler").Should().BeFalse();
+        Json(zip, "functions.metadata").AsArray().Select(f => f!["name"]!.GetValue<string>())
+            .Should().BeEquivalentTo(FunctionCatalog.App.Functions.Select(f => f.Name), "the package declares every function and no stale one");
+
+        var runtime = Json(zip, "Finance.Functions.runtimeconfig.json")["runtimeOptions"]!;
+        runtime["tfm"]!.GetValue<string>().Should().Be("net10.0", "the platform's dotnet-isolated 10.0 runtime runs it");
+        names.Should().NotContain("libcoreclr.so", "framework-dependent: the runtime is the platform's");
+    }
+
+    [Fact]
+    public void The_app_is_ready_to_run_for_linux_x64()
+    {
+        using var zip = Open();
         using var stream = new MemoryStream();
-        using (var dll = zip.GetEntry("handler/Finance.Functions.dll")!.Open())
+        using (var dll = zip.GetEntry("Finance.Functions.dll")!.Open())
         {
             dll.CopyTo(stream);
         }

@@ -1,17 +1,14 @@
 namespace Finance.Infra.Tests;
 
-/// <summary>
-/// The runtime the Function App must run: the one place the infrastructure tests say so. Today the custom handler;
-/// the isolated-worker issue changes these to <c>dotnet-isolated</c>, <c>10.0</c> and <c>DOTNET-ISOLATED|10.0</c>.
-/// </summary>
+/// <summary>The runtime the Function App must run, an isolated .NET 10 worker: the one place the infrastructure tests say so.</summary>
 public static class AppRuntime
 {
     /// <summary>Flex Consumption: <c>functionAppConfig.runtime.name</c>. Elastic Premium: the FUNCTIONS_WORKER_RUNTIME app setting.</summary>
-    public const string Name = "custom";
+    public const string Name = "dotnet-isolated";
 
     /// <summary>Flex Consumption: <c>functionAppConfig.runtime.version</c>.</summary>
-    public const string Version = "1.0";
+    public const string Version = "10.0";
 
-    /// <summary>Elastic Premium on Linux: <c>siteConfig.linuxFxVersion</c>. Not given here: the template must leave it unset.</summary>
-    public static readonly string? PremiumLinuxFxVersion;
+    /// <summary>Elastic Premium on Linux: <c>siteConfig.linuxFxVersion</c>.</summary>
+    public static readonly string? PremiumLinuxFxVersion = "DOTNET-ISOLATED|10.0";
 }

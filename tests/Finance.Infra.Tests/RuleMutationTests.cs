@@ -164,7 +164,7 @@ public sealed class RuleMutationTests
     [Fact]
     public void Another_worker_runtime_on_elastic_premium_fails_the_runtime_rule()
     {
-        var variants = Mutated(FunctionApp, "name: 'FUNCTIONS_WORKER_RUNTIME'\n    value: 'custom'", "name: 'FUNCTIONS_WORKER_RUNTIME'\n    value: 'python'");
+        var variants = Mutated(FunctionApp, $"name: 'FUNCTIONS_WORKER_RUNTIME'\n    value: '{AppRuntime.Name}'", "name: 'FUNCTIONS_WORKER_RUNTIME'\n    value: 'python'");
 
         DeploymentRules.RunsAppRuntime(variants, AppSettings.WorkerRuntime.Name)
             .Should().HaveCount(VariantCount / 2).And.OnlyContain(p => p.Contains("ElasticPremium") && p.Contains($"FUNCTIONS_WORKER_RUNTIME is 'python', expected '{AppRuntime.Name}'"));
@@ -173,16 +173,34 @@ public sealed class RuleMutationTests
     [Fact]
     public void Another_runtime_on_flex_consumption_fails_the_runtime_rule()
     {
-        var variants = Mutated(FunctionApp, "  runtime: {\n    name: 'custom'\n", "  runtime: {\n    name: 'python'\n");
+        var variants = Mutated(FunctionApp, $"  runtime: {{\n    name: '{AppRuntime.Name}'\n", "  runtime: {\n    name: 'python'\n");
 
         DeploymentRules.RunsAppRuntime(variants, AppSettings.WorkerRuntime.Name)
             .Should().HaveCount(VariantCount / 2).And.OnlyContain(p => p.Contains("FlexConsumption") && p.Contains("runtime.name is 'python'"));
     }
 
     [Fact]
+    public void Another_dotnet_version_on_flex_consumption_fails_the_runtime_rule()
+    {
+        var variants = Mutated(FunctionApp, $"    name: '{AppRuntime.Name}'\n    version: '{AppRuntime.Version}'\n", $"    name: '{AppRuntime.Name}'\n    version: '8.0'\n");
+
+        DeploymentRules.RunsAppRuntime(variants, AppSettings.WorkerRuntime.Name)
+            .Should().HaveCount(VariantCount / 2).And.OnlyContain(p => p.Contains("FlexConsumption") && p.Contains("'8.0'"));
+    }
+
+    [Fact]
+    public void Another_linux_stack_on_elastic_premium_fails_the_runtime_rule()
+    {
+        var variants = Mutated(FunctionApp, $"linuxFxVersion: '{AppRuntime.PremiumLinuxFxVersion}'", "linuxFxVersion: 'DOTNET-ISOLATED|8.0'");
+
+        DeploymentRules.RunsAppRuntime(variants, AppSettings.WorkerRuntime.Name)
+            .Should().HaveCount(VariantCount / 2).And.OnlyContain(p => p.Contains("ElasticPremium") && p.Contains("linuxFxVersion"));
+    }
+
+    [Fact]
     public void Flex_consumption_given_the_worker_runtime_setting_fails_the_runtime_rule()
     {
-        var variants = Mutated(FunctionApp, "var commonAppSettings = [\n", "var commonAppSettings = [\n  {\n    name: 'FUNCTIONS_WORKER_RUNTIME'\n    value: 'custom'\n  }\n");
+        var variants = Mutated(FunctionApp, "var commonAppSettings = [\n", $"var commonAppSettings = [\n  {{\n    name: 'FUNCTIONS_WORKER_RUNTIME'\n    value: '{AppRuntime.Name}'\n  }}\n");
 
         DeploymentRules.RunsAppRuntime(variants, AppSettings.WorkerRuntime.Name)
             .Should().Contain(p => p.Contains("FlexConsumption") && p.Contains("Flex Consumption rejects it"))

@@ -28,9 +28,7 @@ public class SampleHost : IAsyncLifetime
 
     public static string AppDirectory()
     {
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
-            ? "Release" : "Debug";
-        var path = Path.Combine(RepositoryRoot.Path, "tests", "Finance.SampleWorker", "bin", configuration, "net10.0");
+        var path = RepositoryRoot.BuildOutput(Path.Combine("tests", "Finance.SampleWorker"));
         return File.Exists(Path.Combine(path, "functions.metadata"))
             ? path
             : throw new InvalidOperationException($"The sample worker is not built at {path}.");

@@ -69,7 +69,7 @@ public sealed class StartupTests(SampleHost sample) : IClassFixture<SampleHost>
         functions["AdminOnly"].AuthLevel.Should().Be(FunctionAuthLevel.Admin);
         functions["Heartbeat"].Should().BeEquivalentTo(new
         {
-            Trigger = FunctionTriggerKind.Timer, DeclaredSchedule = "%Sample__Schedule%", Schedule = "0 0 0 1 1 *", RunOnStartup = false,
+            Trigger = FunctionTriggerKind.Timer, DeclaredSchedule = "%Sample:Schedule%", Schedule = "0 0 0 1 1 *", RunOnStartup = false,
             UseMonitor = true, TriggerBindingName = "timer",
         });
         functions["OnStartup"].RunOnStartup.Should().BeTrue();

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FluentAssertions;
 using Finance.LocalHost.Http;
+using Finance.LocalHost.Settings;
 using Finance.LocalHost.Timers;
 using Finance.LocalHost.Worker;
 using Microsoft.AspNetCore.Http;
@@ -26,6 +27,19 @@ public sealed class UnitTests
         (await MatchAsync(table, services, "/api/items/42"))!.Values["id"].Should().Be("42");
         (await MatchAsync(table, services, "/api/zoo/x")).Should().BeNull();
         warnings.Should().ContainSingle().Which.Should().Contain("reaches GetItem, not Recent");
+    }
+
+    [Fact]
+    public void Setting_names_in_bindings_resolve_as_configuration_keys_do_in_azure()
+    {
+        var names = new AppSettingNames(new Dictionary<string, string> { ["Close__Schedule"] = "0 0 6 * * *", ["Plain"] = "0 0 7 * * *" });
+
+        names.ResolveWholeString("%Close:Schedule%").Should().Be("0 0 6 * * *", "a double underscore is the section separator");
+        names.ResolveWholeString("%close:schedule%").Should().Be("0 0 6 * * *", "configuration keys ignore case");
+        names.ResolveWholeString("%Close__Schedule%").Should().BeNull("the host looks the name up as written, and no key is spelled so");
+        names.ResolveWholeString("%Plain%").Should().Be("0 0 7 * * *");
+        names.ResolveWholeString("%Missing%").Should().BeNull();
+        names.ResolveWholeString("0 0 8 * * *").Should().Be("0 0 8 * * *");
     }
 
     [Theory]

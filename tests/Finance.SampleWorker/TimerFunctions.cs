@@ -12,7 +12,7 @@ public sealed partial class TimerFunctions(IConfiguration configuration, ILogger
 
     /// <summary>Logs what the host sent; Sample__TimerDelayMs makes each run take a while (to test one run at a time).</summary>
     [Function("Heartbeat")]
-    public async Task Heartbeat([TimerTrigger("%Sample__Schedule%")] TimerInfo timer, FunctionContext context)
+    public async Task Heartbeat([TimerTrigger("%Sample:Schedule%")] TimerInfo timer, FunctionContext context)
     {
         var delayMs = Math.Clamp(configuration.GetValue("Sample:TimerDelayMs", 0), 0, MaxDelayMs);
         LogHeartbeat(

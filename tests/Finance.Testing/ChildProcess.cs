@@ -10,7 +10,24 @@ public sealed class ChildProcess : IDisposable
     /// <summary>Output kept per process; enough for a start-up failure, bounded so a chatty process cannot grow it.</summary>
     private const int MaxOutputChars = 64_000;
 
+    /// <summary>Children still running, stopped if the test run exits first (a fixture whose start failed is never
+    /// disposed, and its processes must not outlive the run).</summary>
+    private static readonly HashSet<ChildProcess> Running = [];
+
     private readonly StringBuilder output = new();
+
+    static ChildProcess() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    {
+        ChildProcess[] left;
+        lock (Running)
+        {
+            left = [.. Running];
+        }
+        foreach (var child in left)
+        {
+            child.Stop();
+        }
+    };
 
     private ChildProcess(Process process) => Process = process;
 
@@ -36,6 +53,10 @@ public sealed class ChildProcess : IDisposable
         start.UseShellExecute = false;
         var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {start.FileName}.");
         var child = new ChildProcess(process);
+        lock (Running)
+        {
+            Running.Add(child);
+        }
         process.OutputDataReceived += (_, e) => child.Append(e.Data);
         process.ErrorDataReceived += (_, e) => child.Append(e.Data);
         process.BeginOutputReadLine();
@@ -77,6 +98,10 @@ public sealed class ChildProcess : IDisposable
     public void Dispose()
     {
         Stop();
+        lock (Running)
+        {
+            Running.Remove(this);
+        }
         Process.Dispose();
     }
 }

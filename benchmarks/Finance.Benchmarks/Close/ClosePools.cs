@@ -14,10 +14,6 @@ internal sealed record BenchYear(int StartYear)
 
     /// <summary>The ledger partition of <paramref name="pool"/> in this year (PartitionKey of the Ledger table).</summary>
     public string Partition(string pool) => $"{pool}~{Route}";
-
-    /// <summary>The host's sys.UtcNow for a firing on which month 1 (April) is due: mid-May is after the fifth working
-    /// day whatever the bank holidays, and still before month 2 ends.</summary>
-    public string MonthOneDueUtc => string.Create(CultureInfo.InvariantCulture, $"{StartYear}-05-15T06:00:00Z");
 }
 
 /// <summary>Pools closed together (by one timer run, or one round of HTTP closes): the first <c>n</c> of the benchmark's pools.</summary>
@@ -30,10 +26,12 @@ internal sealed record CloseSet(BenchYear Year, IReadOnlyList<string> Pools)
 internal sealed record LedgerEntryBody(string Kind, int Month, string Amount, string? Line = null, string? Stream = null, string? Partner = null, string? Reference = null);
 
 /// <summary>
-/// Pools set up through the API so that month end has nothing to refuse: each auto-closes, commits a budget to every
-/// line, books the partner's contribution equal to the allocation (and to the agreement), and has a month-1 actual on
-/// every line from a finance lead of the host. The partnership is <see cref="BenchPools"/>'s: the council hosts every
-/// line, the ICB funds the one place-allocation stream.
+/// Pools set up through the API so that month end of the month closed (<see cref="CloseMonth"/>, month m) has nothing to
+/// refuse: each auto-closes, commits a budget to every line, books the partner's contribution equal to the allocation
+/// (and to the agreement), has months 1 to m − 1 closed (months close in order) and an actual for month m on every line
+/// from a finance lead of the host. The lines start in month m, so the months before it need no submissions: their
+/// closes find nothing, and the ledger holds the same entries whatever m is. The partnership is
+/// <see cref="BenchPools"/>'s: the council hosts every line, the ICB funds the one place-allocation stream.
 /// </summary>
 internal sealed class ClosePools(ApiClient manager, ApiClient lead)
 {
@@ -42,7 +40,7 @@ internal sealed class ClosePools(ApiClient manager, ApiClient lead)
     public const int EntriesPerPosting = 32;
 
     /// <summary>Ledger entries a pool of <paramref name="lines"/> lines holds once set up: a commitment per line, an
-    /// allocation and a contribution, and a month-1 actual per line.</summary>
+    /// allocation and a contribution, and an actual per line for the month closed.</summary>
     public static int EntriesPerPool(int lines) => 2 * lines + 2;
 
     /// <summary>Postings that set up a pool's ledger: commitments, then actuals, in postings of
@@ -52,11 +50,12 @@ internal sealed class ClosePools(ApiClient manager, ApiClient lead)
     /// <summary>Why the benchmark reopens a month it closed: recorded in the chain with the reopening.</summary>
     public const string ReopenReason = "Benchmark: reopened so that the same month of the same pool can be closed and timed again.";
 
-    /// <summary>Creates <paramref name="pool"/> in <paramref name="year"/> with <paramref name="lines"/> lines and posts
-    /// everything month 1 needs to close.</summary>
-    public async Task CreateAsync(string pool, BenchYear year, int lines, CancellationToken cancellationToken)
+    /// <summary>Creates <paramref name="pool"/> in <paramref name="month"/>'s year with <paramref name="lines"/> lines,
+    /// closes the months before it and posts everything it needs to close.</summary>
+    public async Task CreateAsync(string pool, CloseMonth month, int lines, CancellationToken cancellationToken)
     {
         var annualPence = lines * BenchPools.CommitmentPence;
+        var year = month.Year;
         await MoveAsync(pool, year, cancellationToken);
         await manager.PutAsync($"api/pools/{pool}/streams/{BenchPools.Stream}", new
         {
@@ -69,7 +68,7 @@ internal sealed class ClosePools(ApiClient manager, ApiClient lead)
         {
             contributions = new[] { new { partner = BenchPools.Icb, stream = BenchPools.Stream, annualAmount = LedgerApi.Pounds(annualPence) } },
             riskShare = new { rule = "ProportionalToContributions", includeCapital = false },
-            underspend = "CarryForward",
+            underspend = month.Underspend,
         }, cancellationToken);
         for (var i = 0; i < lines; i++)
         {
@@ -78,6 +77,7 @@ internal sealed class ClosePools(ApiClient manager, ApiClient lead)
                 fundingSource = BenchPools.Stream,
                 title = $"Scheme {i + 1}",
                 host = BenchPools.Council,
+                startMonth = month.Number,
             }, cancellationToken);
         }
         // The budget: committed per line, and allocated to the pool as the partner contributes it, so the lines' budgets
@@ -92,7 +92,11 @@ internal sealed class ClosePools(ApiClient manager, ApiClient lead)
             new LedgerEntryBody("allocation", 1, LedgerApi.Pounds(annualPence), Stream: BenchPools.Stream),
             new LedgerEntryBody("contribution", 1, LedgerApi.Pounds(annualPence), Stream: BenchPools.Stream, Partner: BenchPools.Icb),
         ], cancellationToken);
-        await SubmitActualsAsync(pool, lines, cancellationToken);
+        for (var earlier = 1; earlier < month.Number; earlier++)
+        {
+            await CloseAsync(manager, pool, year, earlier, cancellationToken);
+        }
+        await SubmitActualsAsync(pool, lines, month.Number, cancellationToken);
     }
 
     /// <summary>Creates <paramref name="pool"/> (auto-closing) or moves it to <paramref name="year"/>: a PUT of the pool keeps
@@ -120,16 +124,43 @@ internal sealed class ClosePools(ApiClient manager, ApiClient lead)
         }
     }
 
-    /// <summary>An actual on every line for month 1, as the council's finance lead, in postings of
-    /// <see cref="EntriesPerPosting"/> on distinct lines: every line has its submission for the month.</summary>
-    private async Task SubmitActualsAsync(string pool, int lines, CancellationToken cancellationToken)
+    /// <summary>Closes <paramref name="month"/> of <paramref name="pool"/> through <c>POST /closes/{year}/{month}</c>
+    /// (body <c>{}</c>): 201 with the close link of that month, or the run stops.</summary>
+    public static async Task CloseAsync(ApiClient client, string pool, BenchYear year, int month, CancellationToken cancellationToken)
     {
-        const int Month = 1;
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(year);
+        var path = string.Create(CultureInfo.InvariantCulture, $"api/pools/{pool}/closes/{year.Route}/{month}");
+        var link = (await client.ExpectAsync(HttpMethod.Post, path, new { }, [201], cancellationToken)).Json();
+        if (!link.TryGetProperty("kind", out var kind) || kind.GetString() != "close"
+            || !link.TryGetProperty("month", out var number) || number.ValueKind != JsonValueKind.Number || number.GetInt32() != month)
+        {
+            throw new ApiCallFailedException($"POST /{path} answered 201 but not with the close link of month {month}.", link.GetRawText());
+        }
+    }
+
+    /// <summary>Runs month end for <paramref name="pool"/> through <c>POST /month-end?month=N</c>, as the timer would for
+    /// it: 200 with the pool's outcome <c>closed</c>, or the run stops.</summary>
+    public static async Task MonthEndAsync(ApiClient client, string pool, int month, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var path = string.Create(CultureInfo.InvariantCulture, $"api/pools/{pool}/month-end?month={month}");
+        var result = (await client.ExpectAsync(HttpMethod.Post, path, null, [200], cancellationToken)).Json();
+        if (!result.TryGetProperty("outcome", out var outcome) || outcome.GetString() != "closed")
+        {
+            throw new ApiCallFailedException($"POST /{path} answered 200 but the pool's outcome is not closed.", result.GetRawText());
+        }
+    }
+
+    /// <summary>An actual on every line for <paramref name="month"/>, as the council's finance lead, in postings of
+    /// <see cref="EntriesPerPosting"/> on distinct lines: every line has its submission for the month.</summary>
+    private async Task SubmitActualsAsync(string pool, int lines, int month, CancellationToken cancellationToken)
+    {
         foreach (var chunk in Enumerable.Range(0, lines).Chunk(EntriesPerPosting))
         {
             await PostAsync(lead, pool, [.. chunk.Select(i => new LedgerEntryBody(
-                "actual", Month, LedgerApi.Pounds(100 + (Month * 1_000 + i) * 7919L % 99_900), Line: BenchPools.LineId(i),
-                Reference: string.Create(CultureInfo.InvariantCulture, $"INV-{pool}-M{Month:D2}-{i:D3}")))], cancellationToken);
+                "actual", month, LedgerApi.Pounds(100 + (month * 1_000 + i) * 7919L % 99_900), Line: BenchPools.LineId(i),
+                Reference: string.Create(CultureInfo.InvariantCulture, $"INV-{pool}-M{month:D2}-{i:D3}")))], cancellationToken);
         }
     }
 

@@ -1,81 +1,68 @@
-using System.Globalization;
-using System.Text;
+using System.Diagnostics;
 using System.Text.Json;
 using Finance.Benchmarks.Harness;
 using Finance.Functions.Closes;
+using Finance.LocalHost;
 
 namespace Finance.Benchmarks.Close;
 
+/// <summary>What one firing of the month-end timer took, and the summary line the worker logged for it (if found).</summary>
+internal sealed record TimerFiring(TimeSpan Elapsed, InvocationOutcome Outcome, string? Summary);
+
 /// <summary>
-/// The month-end timer fired as the Functions host fires it: a POST to <c>/MonthEndClose</c> (outside <c>/api</c>, no
-/// token) with the host's invocation payload, whose <c>Metadata.sys.UtcNow</c> decides the month due. One firing
-/// reconciles every pool of that month's financial year, one after another, and closes those set to auto-close.
+/// The month-end timer (<see cref="MonthEndFunctions.TimerName"/>) fired as the Functions host fires it: the local host
+/// sends the worker an InvocationRequest with the TimerInfo (<see cref="FunctionsHost.InvokeTimerAsync"/>) and waits for
+/// its InvocationResponse. The worker decides the month due from its own clock; one firing reconciles every pool of that
+/// month's financial year, four at a time, and closes those set to auto-close. It answers nothing over HTTP: what it did
+/// is in the run report (<c>GET /api/month-end/runs/latest</c>) and in one log line, which reaches only the host's log.
 /// </summary>
-internal sealed class MonthEndTimer : IDisposable
+internal sealed class MonthEndTimer(FunctionsHost host, ApiClient reader)
 {
-    /// <summary>One firing closes every pool of a year in one request; longer than this and it has hung.</summary>
-    public static readonly TimeSpan RequestTimeout = TimeSpan.FromMinutes(15);
+    private const string RunPath = "api/month-end/runs/latest";
 
-    private readonly HttpClient http;
-
-    public MonthEndTimer(Uri baseAddress)
+    /// <summary>Fires the timer (not past due) and waits for the worker's answer; a failed invocation stops the run.</summary>
+    public async Task<TimerFiring> FireAsync(CancellationToken cancellationToken)
     {
-        http = new HttpClient { BaseAddress = baseAddress, Timeout = RequestTimeout };
-    }
-
-    /// <summary>Fires the timer with <paramref name="utcNow"/> as the host's clock; returns its one log line. Anything but
-    /// 200 with the invocation envelope stops the run.</summary>
-    public async Task<string> FireAsync(string utcNow, CancellationToken cancellationToken)
-    {
-        var payload = JsonSerializer.Serialize(new { Data = new { timer = new { IsPastDue = false } }, Metadata = new { sys = new { UtcNow = utcNow } } });
-        using var content = new StringContent(payload, Encoding.UTF8, "application/json");
-        using var response = await http.PostAsync(MonthEnd.TimerName, content, cancellationToken);
-        var body = await response.Content.ReadAsStringAsync(cancellationToken);
-        if (!response.IsSuccessStatusCode)
+        var clock = Stopwatch.StartNew();
+        var outcome = await host.InvokeTimerAsync(MonthEndFunctions.TimerName, isPastDue: false, cancellationToken);
+        var elapsed = clock.Elapsed;
+        if (outcome.Status != InvocationStatus.Succeeded)
         {
-            throw new ApiCallFailedException($"POST /{MonthEnd.TimerName} (UtcNow {utcNow}) answered {(int)response.StatusCode}.", body);
+            throw new ApiCallFailedException(
+                $"The {MonthEndFunctions.TimerName} timer ended {outcome.Status}: {outcome.FailureMessage}",
+                string.Join('\n', host.RecentLogs.Where(l => l.InvocationId == outcome.InvocationId).Select(l => l.ToString())));
         }
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            return document.RootElement.TryGetProperty("Logs", out var logs) && logs.ValueKind == JsonValueKind.Array && logs.GetArrayLength() > 0
-                ? logs[0].GetString() ?? ""
-                : throw new ApiCallFailedException($"POST /{MonthEnd.TimerName} answered without a log line.", body);
-        }
-        catch (JsonException e)
-        {
-            throw new ApiCallFailedException($"POST /{MonthEnd.TimerName} answered something other than the invocation envelope: {e.Message}", body);
-        }
+        var summary = host.RecentLogs.LastOrDefault(l => l.InvocationId == outcome.InvocationId && l.Message.StartsWith("Month end", StringComparison.Ordinal));
+        return new TimerFiring(elapsed, outcome, summary?.Message);
     }
 
     /// <summary>
-    /// Checks that the firing closed exactly <paramref name="set"/>'s pools: its log line says "N pool(s), N closed" and
-    /// the run report (<c>GET /api/month-end/runs/latest</c>) lists each pool as closed, for month 1 of the set's year.
+    /// Checks that the firing closed exactly <paramref name="set"/>'s pools in <paramref name="month"/>: the run report
+    /// is the timer's, of that period, and lists each pool of the set, and no other, as closed. The worker's date could
+    /// differ from the plan's only if the run crossed London midnight into a day with another month due; then this says so.
     /// </summary>
-    public static async Task CheckClosedAsync(ApiClient reader, CloseSet set, string log, CancellationToken cancellationToken)
+    public async Task CheckClosedAsync(CloseSet set, CloseMonth month, TimerFiring firing, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(set);
-        var expected = string.Create(CultureInfo.InvariantCulture, $"{set.Pools.Count} pool(s), {set.Pools.Count} closed");
-        if (!log.Contains($"{set.Year.Text} M1", StringComparison.Ordinal) || !log.Contains(expected, StringComparison.Ordinal))
-        {
-            throw new ApiCallFailedException($"Month end for {set.Name} logged something other than \"{set.Year.Text} M1: {expected}\".", log);
-        }
-        const string RunPath = "api/month-end/runs/latest";
+        ArgumentNullException.ThrowIfNull(month);
+        ArgumentNullException.ThrowIfNull(firing);
         var answer = await reader.ExpectAsync(HttpMethod.Get, RunPath, null, [200], cancellationToken);
-        var pools = answer.Json().TryGetProperty("pools", out var list) && list.ValueKind == JsonValueKind.Array
+        var run = answer.Json();
+        var period = run.TryGetProperty("period", out var p) ? p.GetString() : null;
+        var trigger = run.TryGetProperty("trigger", out var t) ? t.GetString() : null;
+        var pools = run.TryGetProperty("pools", out var list) && list.ValueKind == JsonValueKind.Array
             ? list.EnumerateArray().ToDictionary(
-                p => p.TryGetProperty("poolId", out var id) ? id.GetString() ?? "" : "",
-                p => p.TryGetProperty("outcome", out var outcome) ? outcome.GetString() ?? "" : "",
+                pool => pool.TryGetProperty("poolId", out var id) ? id.GetString() ?? "" : "",
+                pool => pool.TryGetProperty("outcome", out var outcome) ? outcome.GetString() ?? "" : "",
                 StringComparer.Ordinal)
             : [];
-        var notClosed = set.Pools.Where(p => !pools.TryGetValue(p, out var outcome) || outcome != "closed").ToList();
-        if (pools.Count != set.Pools.Count || notClosed.Count > 0)
+        var notClosed = set.Pools.Where(pool => !pools.TryGetValue(pool, out var outcome) || outcome != "closed").ToList();
+        if (trigger != "timer" || period != month.Period || pools.Count != set.Pools.Count || notClosed.Count > 0)
         {
             throw new ApiCallFailedException(
-                $"GET /{RunPath}: the run lists {pools.Count} pools for {set.Name}; not closed: {string.Join(", ", notClosed.Take(10))}.", answer.Body);
+                $"GET /{RunPath} after firing {MonthEndFunctions.TimerName}: a {trigger} run of {period} listing {pools.Count} pools, not the timer's "
+                + $"run of {month.Period} closing {set.Name}; not closed: {string.Join(", ", notClosed.Take(10))}. The worker logged: {firing.Summary ?? "(no summary line)"}",
+                answer.Body);
         }
     }
-
-    public void Dispose() => http.Dispose();
 }

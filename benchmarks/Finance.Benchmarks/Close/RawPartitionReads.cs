@@ -8,11 +8,11 @@ namespace Finance.Benchmarks.Close;
 /// The floor for a close that must read each pool's journal: every row of each pool's ledger partition
 /// (<c>PartitionKey eq '{pool}~{yyyy-yy}'</c>: journal, id claims, idempotency records, balances, head) read straight
 /// from the Ledger table through our own Table client, one pool after another, in the service's pages of 1,000. Nothing
-/// of the handler is in it. Run on the same pools, in the same Azurite, just before they are closed.
+/// of the app is in it. Run on the same pools, in the same Azurite, just before they are closed.
 /// </summary>
 internal static class RawPartitionReads
 {
-    /// <summary>The handler's ledger table (Finance.Storage.StorageNames.LedgerTable).</summary>
+    /// <summary>The app's ledger table (Finance.Storage.StorageNames.LedgerTable).</summary>
     public const string LedgerTable = "Ledger";
 
     private const string JournalPrefix = "journal~";
@@ -29,7 +29,7 @@ internal static class RawPartitionReads
         var table = service.GetTableClient(LedgerTable);
         var latenciesMs = new List<double>(set.Pools.Count);
         var rows = 0L;
-        var cpu = CpuClock.Start(handlerPid: null, azuritePid);
+        var cpu = CpuClock.Start(workerPid: null, azuritePid);
         var clock = Stopwatch.StartNew();
         foreach (var pool in set.Pools)
         {

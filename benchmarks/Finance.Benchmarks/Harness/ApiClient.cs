@@ -5,7 +5,7 @@ using System.Text.Json.Serialization;
 
 namespace Finance.Benchmarks.Harness;
 
-/// <summary>What the handler answered: status, body as text, and the Location header if any.</summary>
+/// <summary>What the app answered: status, body as text, and the Location header if any.</summary>
 internal sealed record ApiAnswer(int Status, string Body, Uri? Location)
 {
     public JsonElement Json()
@@ -40,8 +40,9 @@ internal sealed class ApiCallFailedException : Exception
 }
 
 /// <summary>
-/// One caller of the handler's API: its own connection pool and one bearer token. Every POST carries a fresh
-/// Idempotency-Key, as a client must send. Bodies are JSON in camelCase, nulls left out.
+/// One caller of the app's API: its own connection pool, the function key (the host refuses function-level calls
+/// without it) and one bearer token. Every POST carries a fresh Idempotency-Key, as a client must send. Bodies are JSON
+/// in camelCase, nulls left out.
 /// </summary>
 internal sealed class ApiClient : IDisposable
 {
@@ -56,13 +57,14 @@ internal sealed class ApiClient : IDisposable
     private readonly HttpClient http;
     private readonly AuthenticationHeaderValue authorization;
 
-    public ApiClient(Uri baseAddress, string token, string caller)
+    public ApiClient(Uri baseAddress, string token, string functionKey, string caller)
     {
         http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
         {
             BaseAddress = baseAddress,
             Timeout = RequestTimeout,
         };
+        http.DefaultRequestHeaders.Add(AppUnderTest.FunctionKeyHeader, functionKey);
         authorization = new AuthenticationHeaderValue("Bearer", token);
         Caller = caller;
     }

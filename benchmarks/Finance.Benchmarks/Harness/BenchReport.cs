@@ -39,9 +39,9 @@ internal sealed record Throughput(
         }
     }
 
-    /// <summary>Processor milliseconds per request: the handler's and Azurite's (the benchmark's own is in
-    /// <see cref="Cpu"/>).</summary>
-    public double? HandlerCpuMsPerRequest => PerRequestMs(Cpu?.HandlerSeconds);
+    /// <summary>Processor milliseconds per request: the worker's and Azurite's (the benchmark's own, with the local
+    /// host's, is in <see cref="Cpu"/>).</summary>
+    public double? WorkerCpuMsPerRequest => PerRequestMs(Cpu?.WorkerSeconds);
 
     public double? AzuriteCpuMsPerRequest => PerRequestMs(Cpu?.AzuriteSeconds);
 
@@ -81,8 +81,9 @@ internal sealed record Throughput(
 /// <summary>One target a figure is held to, as the report shows it (">= 1000/s", "p99 &lt;= 50 ms"), and whether it was met.</summary>
 internal sealed record Target(string Text, bool Met);
 
-/// <summary>Request latencies of one run in milliseconds: median, 99th percentile, slowest, and the mean of the first and
-/// last tenth of the requests (a rise says the work per request grows with what is already stored).</summary>
+/// <summary>Request latencies of one run in milliseconds (to the hundredth): median, 99th percentile, slowest, and the
+/// mean of the first and last tenth of the requests (a rise says the work per request grows with what is already
+/// stored).</summary>
 internal sealed record Latencies(double P50, double P99, double Max, double FirstTenthMean, double LastTenthMean)
 {
     public static Latencies? Of(IReadOnlyList<double> inOrder)
@@ -95,12 +96,12 @@ internal sealed record Latencies(double P50, double P99, double Max, double Firs
         double Rank(double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
         var tenth = Math.Max(1, inOrder.Count / 10);
         return new Latencies(
-            Math.Round(Rank(0.50), 1), Math.Round(Rank(0.99), 1), Math.Round(sorted[^1], 1),
-            Math.Round(inOrder.Take(tenth).Average(), 1), Math.Round(inOrder.TakeLast(tenth).Average(), 1));
+            Math.Round(Rank(0.50), 2), Math.Round(Rank(0.99), 2), Math.Round(sorted[^1], 2),
+            Math.Round(inOrder.Take(tenth).Average(), 2), Math.Round(inOrder.TakeLast(tenth).Average(), 2));
     }
 }
 
-/// <summary>The handler's memory through one phase: the largest resident set sampled, and the kernel's high-water mark
+/// <summary>The worker's memory through one phase: the largest resident set sampled, and the kernel's high-water mark
 /// (<see cref="HighWaterIsPhaseOnly"/>: reset at the phase's start, so it is this phase's own).</summary>
 /// <remarks><see cref="TargetMb"/> is null for a phase measured for information only.</remarks>
 internal sealed record MemoryPeak(string Phase, double? SampledPeakMb, double? HighWaterMb, bool HighWaterIsPhaseOnly, int Samples, double? TargetMb)
@@ -109,6 +110,17 @@ internal sealed record MemoryPeak(string Phase, double? SampledPeakMb, double? H
 
     public bool? Met => PeakMb is { } peak && TargetMb is { } target ? peak < target : null;
 }
+
+/// <summary>
+/// One app's cold starts through the local host, as medians over <see cref="Starts"/> starts, in milliseconds from the
+/// call to FunctionsHost.StartAsync: the host's own phases (its <c>Startup</c> timings: servers listening, worker process
+/// launched, its gRPC stream connected, functions loaded and the worker's HTTP port accepting), then the first 200 from
+/// GET /api/health; the fastest and slowest first answers; the worker's resident set at that moment; and
+/// <see cref="RatioToBaseline"/>, the median first answer over the baseline app's in the same run (null for the baseline).
+/// </summary>
+internal sealed record ColdStarts(
+    string App, int Starts, double ServerListeningMs, double WorkerLaunchedMs, double WorkerConnectedMs, double FunctionsLoadedMs,
+    double FirstAnswerMs, double FastestMs, double SlowestMs, double? WorkerRssMb, double? RatioToBaseline = null);
 
 internal sealed record MachineInfo(int ProcessorCount, string? Processor, double? MemoryGb, string Os, string Runtime)
 {
@@ -207,14 +219,28 @@ internal sealed class BenchReport(IScenario scenario, BenchOptions options)
 
     public GitInfo Git { get; } = GitInfo.Read();
 
-    /// <summary>The handler configuration measured (Release for figures worth comparing).</summary>
-    public string? HandlerConfiguration { get; set; }
+    public int? Starts { get; } = scenario.Options.Contains(BenchOptions.StartsOption) ? options.Starts : null;
+
+    /// <summary>The configuration of the worker build measured (Release for figures worth comparing).</summary>
+    public string? AppConfiguration { get; private set; }
+
+    public List<ColdStarts> ColdStarts { get; } = [];
 
     public List<Throughput> Throughputs { get; } = [];
 
     public List<MemoryPeak> Memory { get; } = [];
 
     public List<string> Notes { get; } = [];
+
+    /// <summary>Records the worker build's configuration, with a note when it is not the one worth comparing.</summary>
+    public void RecordApp(string configuration)
+    {
+        AppConfiguration = configuration;
+        if (configuration != "Release")
+        {
+            Notes.Add($"The app is a {configuration} build: run with -c Release for figures worth comparing.");
+        }
+    }
 
     public void Finish() => DurationSeconds = Math.Round((DateTimeOffset.UtcNow - StartedAt).TotalSeconds, 1);
 
@@ -229,9 +255,10 @@ internal sealed class BenchReport(IScenario scenario, BenchOptions options)
             Lines is { } lines ? Invariant($"{lines} lines") : null,
             Seconds is { } seconds ? Invariant($"{seconds} s per run") : null,
             Clients is { } clients ? Invariant($"{clients} clients") : null,
+            Starts is { } starts ? Invariant($"{starts} cold starts per app") : null,
         }.OfType<string>());
         output.WriteLine(Invariant(
-            $"{Scenario}: {workload}{(Quick ? " (quick)" : "")}; {Machine.ProcessorCount} processors{processor}; commit {commit}; handler {HandlerConfiguration ?? "not started"}"));
+            $"{Scenario}: {workload}{(Quick ? " (quick)" : "")}; {Machine.ProcessorCount} processors{processor}; commit {commit}; app {AppConfiguration ?? "not started"} (isolated worker, local host)"));
         output.WriteLine();
         WriteTable(output,
             ["measure", "items", "requests", "errors", "seconds", "per second", "vs raw", "target", "met"],
@@ -242,26 +269,39 @@ internal sealed class BenchReport(IScenario scenario, BenchOptions options)
             }).ToList());
         output.WriteLine();
         WriteTable(output,
-            ["where the time went", "p50 ms", "p99 ms", "max ms", "first 10% ms", "last 10% ms", "CPU s: handler", "azurite", "bench", "other",
-                "CPU ms/request: handler", "azurite"],
+            ["where the time went", "p50 ms", "p99 ms", "max ms", "first 10% ms", "last 10% ms", "CPU s: worker", "azurite", "bench+host",
+                "other", "CPU ms/request: worker", "azurite"],
             Throughputs.Select(t => new[]
             {
                 t.Measure,
-                Invariant($"{t.LatencyMs?.P50:0.0}"), Invariant($"{t.LatencyMs?.P99:0.0}"), Invariant($"{t.LatencyMs?.Max:0.0}"),
-                Invariant($"{t.LatencyMs?.FirstTenthMean:0.0}"), Invariant($"{t.LatencyMs?.LastTenthMean:0.0}"),
-                Invariant($"{t.Cpu?.HandlerSeconds:0.00}"), Invariant($"{t.Cpu?.AzuriteSeconds:0.00}"), Invariant($"{t.Cpu?.BenchSeconds:0.00}"),
-                Invariant($"{t.Cpu?.OtherSeconds:0.00}"), Invariant($"{t.HandlerCpuMsPerRequest:0.00}"), Invariant($"{t.AzuriteCpuMsPerRequest:0.00}"),
+                Ms(t.LatencyMs?.P50), Ms(t.LatencyMs?.P99), Ms(t.LatencyMs?.Max), Ms(t.LatencyMs?.FirstTenthMean), Ms(t.LatencyMs?.LastTenthMean),
+                Invariant($"{t.Cpu?.WorkerSeconds:0.00}"), Invariant($"{t.Cpu?.AzuriteSeconds:0.00}"), Invariant($"{t.Cpu?.BenchSeconds:0.00}"),
+                Invariant($"{t.Cpu?.OtherSeconds:0.00}"), Invariant($"{t.WorkerCpuMsPerRequest:0.00}"), Invariant($"{t.AzuriteCpuMsPerRequest:0.00}"),
             }).ToList());
         if (Memory.Count > 0)
         {
             output.WriteLine();
             WriteTable(output,
-                ["handler memory", "peak RSS MB (sampled)", "VmHWM MB", "samples", "target", "met"],
+                ["worker memory", "peak RSS MB (sampled)", "VmHWM MB", "samples", "target", "met"],
                 Memory.Select(m => new[]
                 {
                     m.Phase, m.SampledPeakMb is { } s ? Invariant($"{s:0.0}") : "n/a",
                     m.HighWaterMb is { } h ? Invariant($"{h:0.0}{(m.HighWaterIsPhaseOnly ? "" : " (since start)")}") : "n/a",
                     Invariant($"{m.Samples}"), m.TargetMb is { } target ? Invariant($"< {target:0} MB") : "", YesNo(m.Met),
+                }).ToList());
+        }
+        if (ColdStarts.Count > 0)
+        {
+            output.WriteLine();
+            WriteTable(output,
+                ["cold start (median ms)", "starts", "host listening", "worker launched", "worker connected", "functions loaded", "first 200",
+                    "fastest", "slowest", "worker RSS MB", "vs baseline"],
+                ColdStarts.Select(c => new[]
+                {
+                    c.App, Invariant($"{c.Starts}"), Invariant($"{c.ServerListeningMs:0}"), Invariant($"{c.WorkerLaunchedMs:0}"),
+                    Invariant($"{c.WorkerConnectedMs:0}"), Invariant($"{c.FunctionsLoadedMs:0}"), Invariant($"{c.FirstAnswerMs:0}"),
+                    Invariant($"{c.FastestMs:0}"), Invariant($"{c.SlowestMs:0}"), c.WorkerRssMb is { } rss ? Invariant($"{rss:0.0}") : "n/a",
+                    c.RatioToBaseline is { } ratio ? Invariant($"x{ratio:0.00}") : "",
                 }).ToList());
         }
         foreach (var note in Notes)
@@ -295,6 +335,10 @@ internal sealed class BenchReport(IScenario scenario, BenchOptions options)
     };
 
     private static string Invariant(FormattableString text) => FormattableString.Invariant(text);
+
+    /// <summary>A latency as the table shows it: hundredths below 1 ms (a request through the host to a trivial function),
+    /// tenths above.</summary>
+    private static string Ms(double? ms) => ms is not { } value ? "" : value < 1 ? Invariant($"{value:0.00}") : Invariant($"{value:0.0}");
 
     private static void WriteTable(TextWriter output, IReadOnlyList<string> headers, List<string[]> rows)
     {

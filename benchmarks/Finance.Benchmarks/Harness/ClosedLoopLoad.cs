@@ -57,7 +57,8 @@ internal static class ClosedLoopLoad
             runs.Select(r => r.FirstError).FirstOrDefault(e => e is not null));
     }
 
-    private static double Ms(double microseconds) => Math.Round(microseconds / 1000, 1);
+    /// <summary>To the hundredth of a millisecond: a request through the host to a trivial function takes about one.</summary>
+    private static double Ms(double microseconds) => Math.Round(microseconds / 1000, 2);
 
     /// <summary>The measured window: its start, and the first and last tenths (by when a request was sent) whose mean
     /// latencies say whether the run got slower as it went.</summary>

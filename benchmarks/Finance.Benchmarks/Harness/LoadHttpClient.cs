@@ -6,7 +6,7 @@ namespace Finance.Benchmarks.Harness;
 
 /// <summary>
 /// The HTTP side of a load run: one connection pool with a connection per client (so no client waits for another's
-/// connection), one bearer token, and a reusable receive buffer per client. Bodies are read to the end, as a client
+/// connection), the function key, one bearer token (none for a raw baseline), and a reusable receive buffer per client. Bodies are read to the end, as a client
 /// would, and counted but not kept.
 /// </summary>
 internal sealed class LoadHttpClient : IDisposable
@@ -18,10 +18,11 @@ internal sealed class LoadHttpClient : IDisposable
     private const int ErrorBodyChars = 300;
 
     private readonly HttpClient http;
-    private readonly AuthenticationHeaderValue authorization;
+    private readonly AuthenticationHeaderValue? authorization;
+    private readonly string? functionKey;
     private readonly byte[][] buffers;
 
-    public LoadHttpClient(Uri baseAddress, string token, int clients)
+    public LoadHttpClient(Uri baseAddress, string? token, string? functionKey, int clients)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(clients, 1);
         http = new HttpClient(new SocketsHttpHandler
@@ -38,7 +39,8 @@ internal sealed class LoadHttpClient : IDisposable
             BaseAddress = baseAddress,
             Timeout = ApiClient.RequestTimeout,
         };
-        authorization = new AuthenticationHeaderValue("Bearer", token);
+        authorization = token is null ? null : new AuthenticationHeaderValue("Bearer", token);
+        this.functionKey = functionKey;
         buffers = [.. Enumerable.Range(0, clients).Select(_ => new byte[BufferBytes])];
     }
 
@@ -80,6 +82,10 @@ internal sealed class LoadHttpClient : IDisposable
     {
         var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.Authorization = authorization;
+        if (functionKey is not null)
+        {
+            request.Headers.Add(AppUnderTest.FunctionKeyHeader, functionKey);
+        }
         if (ifNoneMatch is not null)
         {
             // The ETag is weak (W/"..."), sent back exactly as received.

@@ -4,24 +4,12 @@ using System.Text;
 namespace Finance.Benchmarks.Harness;
 
 /// <summary>
-/// The processes a run starts, as Linux's /proc shows them: found by command line, their resident set (VmRSS) now,
-/// its high-water mark (VmHWM), and processor time. Only Linux has /proc; elsewhere every reading is null and the report
+/// The processes a run starts, as Linux's /proc shows them: Azurite found by its command line (the worker's id comes from
+/// the local host), their resident set (VmRSS) now, its high-water mark (VmHWM), and processor time. Only Linux has /proc; elsewhere every reading is null and the report
 /// says n/a.
 /// </summary>
 internal static class LinuxProcesses
 {
-    /// <summary>
-    /// The process running <paramref name="assembly"/> (as <c>dotnet &lt;assembly&gt;</c>) told to listen on
-    /// <paramref name="port"/>. AppProcess does not expose its process id, so it is found the way <c>ps</c> would:
-    /// the command line names the dll, the environment names the port (several handlers may run at once).
-    /// </summary>
-    public static int? FindHandler(string assembly, int port)
-    {
-        var portSetting = $"FUNCTIONS_CUSTOMHANDLER_PORT={port.ToString(CultureInfo.InvariantCulture)}";
-        return Find((commandLine, environment) =>
-            commandLine.Contains(assembly, StringComparer.Ordinal) && environment().Contains(portSetting, StringComparer.Ordinal));
-    }
-
     /// <summary>The node process running Azurite with its Table service on <paramref name="tablePort"/>.</summary>
     public static int? FindAzurite(int tablePort)
     {
@@ -219,44 +207,45 @@ internal sealed class MemorySampler : IAsyncDisposable
     }
 }
 
-/// <summary>Processor time the handler, Azurite and the benchmark itself used over one measured run, in seconds. On a
+/// <summary>Processor time the worker, Azurite and the benchmark itself used over one measured run, in seconds. On a
 /// small machine they share the processors; which one is near the run's wall time says where the time went (Azurite is
-/// one node thread, so it saturates at 1 s per second). <see cref="OtherSeconds"/> is what every other process on the
-/// machine used meanwhile (builds, tests, an unmeasured handler): well above zero, the run shared the processors and
-/// its figures are low.</summary>
-internal sealed record CpuUse(double? HandlerSeconds, double? AzuriteSeconds, double BenchSeconds, double? OtherSeconds = null);
+/// one node thread, so it saturates at 1 s per second). <see cref="BenchSeconds"/> includes the local Functions host,
+/// which runs in the benchmark's process (routing, keys, forwarding, gRPC). <see cref="OtherSeconds"/> is what every
+/// other process on the machine used meanwhile (builds, tests, an unmeasured worker): well above zero, the run shared
+/// the processors and its figures are low.</summary>
+internal sealed record CpuUse(double? WorkerSeconds, double? AzuriteSeconds, double BenchSeconds, double? OtherSeconds = null);
 
 /// <summary>Reads processor time at a run's start and end; <see cref="Stop"/> gives the difference.</summary>
 internal sealed class CpuClock
 {
-    private readonly int? handlerPid;
+    private readonly int? workerPid;
     private readonly int? azuritePid;
-    private readonly TimeSpan? handlerStart;
+    private readonly TimeSpan? workerStart;
     private readonly TimeSpan? azuriteStart;
     private readonly TimeSpan benchStart;
     private readonly TimeSpan? machineStart;
 
-    private CpuClock(int? handlerPid, int? azuritePid)
+    private CpuClock(int? workerPid, int? azuritePid)
     {
-        this.handlerPid = handlerPid;
+        this.workerPid = workerPid;
         this.azuritePid = azuritePid;
-        handlerStart = handlerPid is { } h ? LinuxProcesses.ProcessorTime(h) : null;
+        workerStart = workerPid is { } h ? LinuxProcesses.ProcessorTime(h) : null;
         azuriteStart = azuritePid is { } a ? LinuxProcesses.ProcessorTime(a) : null;
         benchStart = Environment.CpuUsage.TotalTime;
         machineStart = LinuxProcesses.MachineBusyTime();
     }
 
-    public static CpuClock Start(int? handlerPid, int? azuritePid) => new(handlerPid, azuritePid);
+    public static CpuClock Start(int? workerPid, int? azuritePid) => new(workerPid, azuritePid);
 
     public CpuUse Stop()
     {
         var machine = machineStart is { } start && LinuxProcesses.MachineBusyTime() is { } end ? (end - start).TotalSeconds : (double?)null;
-        var handler = Seconds(handlerPid, handlerStart);
+        var worker = Seconds(workerPid, workerStart);
         var azurite = Seconds(azuritePid, azuriteStart);
         var bench = Math.Round((Environment.CpuUsage.TotalTime - benchStart).TotalSeconds, 2);
         // The machine's count ticks at 10 ms, the processes' finer: a small negative difference is rounding, not time.
-        var other = machine is { } m ? Math.Round(Math.Max(0, m - (handler ?? 0) - (azurite ?? 0) - bench), 2) : (double?)null;
-        return new CpuUse(handler, azurite, bench, other);
+        var other = machine is { } m ? Math.Round(Math.Max(0, m - (worker ?? 0) - (azurite ?? 0) - bench), 2) : (double?)null;
+        return new CpuUse(worker, azurite, bench, other);
     }
 
     private static double? Seconds(int? pid, TimeSpan? start) =>

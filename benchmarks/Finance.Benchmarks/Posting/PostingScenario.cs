@@ -4,22 +4,21 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Finance.Benchmarks.Harness;
 using Finance.Domain.Principals;
-using Finance.Testing;
 
 namespace Finance.Benchmarks.Posting;
 
 /// <summary>
 /// How fast actuals reach the ledger through the API, against raw Table-service throughput measured on the same
-/// Azurite in the same run: 100-entity transactions straight to a table (the ceiling), then the handler's postings
-/// endpoint (typical and largest postings, one client; then four clients on four pools), then a CSV import; with the
-/// handler's memory sampled through the posting and import phases.
+/// Azurite in the same run: 100-entity transactions straight to a table (the ceiling), then the app's postings endpoint
+/// through the local Functions host (typical and largest postings, one client; then four clients on four pools), then a
+/// CSV import; with the worker's memory sampled through the posting and import phases.
 /// </summary>
 internal sealed partial class PostingScenario : IScenario
 {
     /// <summary>The share of raw throughput the posting paths should reach.</summary>
     public const double TargetRatioToRaw = 0.70;
 
-    /// <summary>The handler's resident set should stay below this while posting or importing.</summary>
+    /// <summary>The worker's resident set should stay below this while posting or importing.</summary>
     public const double TargetPeakMb = 300;
 
     /// <summary>Lines in every pool: enough that a typical posting touches distinct lines.</summary>
@@ -33,7 +32,7 @@ internal sealed partial class PostingScenario : IScenario
     /// <summary>Entries asked for first when finding the largest posting: more than one transaction could hold.</summary>
     public const int ProbeStartSize = 100;
 
-    /// <summary>Postings sent before measuring, so the handler's JIT and connections are warm.</summary>
+    /// <summary>Postings sent before measuring, so the worker's and the host's JIT and connections are warm.</summary>
     public const int WarmUpPostings = 20;
 
     public static readonly TimeSpan ImportPollInterval = TimeSpan.FromMilliseconds(100);
@@ -49,7 +48,7 @@ internal sealed partial class PostingScenario : IScenario
 
     public string Verb => "posting";
 
-    public string Summary => "raw table batches vs POST /postings (1 and 4 clients) vs CSV import; handler peak memory";
+    public string Summary => "raw table batches vs POST /postings (1 and 4 clients) vs CSV import; worker peak memory";
 
     public IReadOnlyList<string> Options { get; } = [BenchOptions.LinesOption];
 
@@ -59,51 +58,29 @@ internal sealed partial class PostingScenario : IScenario
         ArgumentNullException.ThrowIfNull(report);
         var lines = options.Lines;
 
-        Progress("Starting Azurite (in memory)…");
-        await using var azurite = await Azurite.StartAsync();
-
-        var azuritePid = LinuxProcesses.FindAzurite(azurite.TablePort);
+        await using var storage = await StorageUnderTest.StartAsync();
 
         Progress($"Raw baseline: {lines} entities in {RawTableBaseline.EntitiesPerTransaction}-entity transactions…");
-        var tables = Finance.Storage.LedgerStorage.ForConnectionString(azurite.ConnectionString).Tables;
-        var raw = await RawTableBaseline.RunAsync(tables, lines, azuritePid, cancellationToken);
+        var raw = await RawTableBaseline.RunAsync(storage.Ledger.Tables, lines, storage.AzuritePid, cancellationToken);
         report.Throughputs.Add(raw);
         Progress($"  {raw.PerSecond:0} entities/s");
 
-        Progress($"Starting the handler ({AppProcess.HandlerAssembly()})…");
-        await using var handler = await HandlerUnderTest.StartAsync(azurite, cancellationToken);
-        report.HandlerConfiguration = handler.Configuration;
-        if (handler.Configuration != "Release")
-        {
-            report.Notes.Add("The handler is a Debug build: run with -c Release for figures worth comparing.");
-        }
-        try
-        {
-            await MeasureHandlerAsync(new Measured(handler, azuritePid, report, raw), lines, cancellationToken);
-        }
-        catch (Exception e) when (e is ApiCallFailedException or HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            var output = handler.App.Output.Trim();
-            if (output.Length > 0)
-            {
-                await Console.Error.WriteLineAsync($"Handler output (last 4,000 characters):\n{output[Math.Max(0, output.Length - 4000)..]}");
-            }
-            throw e as ApiCallFailedException ?? new ApiCallFailedException($"Calling the handler failed: {e.Message}", e.ToString());
-        }
+        await using var app = await AppUnderTest.StartAsync(storage.Azurite, report, cancellationToken);
+        await app.MeasureAsync(() => MeasureAppAsync(new Measured(app, storage.AzuritePid, report, raw), lines, cancellationToken), cancellationToken);
     }
 
     /// <summary>What every measured run reports to and is compared with, and the processes whose time it reads.</summary>
-    private sealed record Measured(HandlerUnderTest Handler, int? AzuritePid, BenchReport Report, Throughput Raw);
+    private sealed record Measured(AppUnderTest App, int? AzuritePid, BenchReport Report, Throughput Raw);
 
     /// <summary>One measured run: items moved, requests sent, wall time, and each request's latency in order.</summary>
     private sealed record Run(long Items, long Requests, TimeSpan Elapsed, IReadOnlyList<double> LatenciesMs);
 
-    private static async Task MeasureHandlerAsync(Measured measured, int lines, CancellationToken cancellationToken)
+    private static async Task MeasureAppAsync(Measured measured, int lines, CancellationToken cancellationToken)
     {
-        var (handler, _, report, _) = measured;
-        var administrator = handler.ClientFor("bench-admin", [], Role.Administrator);
-        var manager = handler.ClientFor(BenchPools.Manager, [BenchPools.Council], Role.PoolManager);
-        var lead = handler.ClientFor("bench-lead", [BenchPools.Council], Role.FinanceLead);
+        var (app, _, report, _) = measured;
+        var administrator = app.ClientFor("bench-admin", [], Role.Administrator);
+        var manager = app.ClientFor(BenchPools.Manager, [BenchPools.Council], Role.PoolManager);
+        var lead = app.ClientFor("bench-lead", [BenchPools.Council], Role.FinanceLead);
 
         var setup = new BenchPools(administrator, manager);
         Progress("Setting up organisations, pools, streams, agreements, lines and commitments…");
@@ -122,7 +99,7 @@ internal sealed partial class PostingScenario : IScenario
         }
 
         // Posting phase: one memory sampler across all three runs.
-        var memory = MemorySampler.Start(handler.ProcessId);
+        var memory = MemorySampler.Start(app.WorkerProcessId);
         await using (memory)
         {
             await Measure(measured, $"POST /postings: {TypicalPostingSize} entries (distinct lines), 1 client", () =>
@@ -133,13 +110,13 @@ internal sealed partial class PostingScenario : IScenario
                     PostSequentiallyAsync(lead, LargestPool, lines, largest, LineSpread.OneLinePerPosting, cancellationToken));
             }
             var leads = Enumerable.Range(1, ConcurrentClients)
-                .Select(i => handler.ClientFor($"bench-lead-{i}", [BenchPools.Council], Role.FinanceLead)).ToList();
+                .Select(i => app.ClientFor($"bench-lead-{i}", [BenchPools.Council], Role.FinanceLead)).ToList();
             await Measure(measured, $"POST /postings: {TypicalPostingSize} entries, {ConcurrentClients} clients on {ConcurrentClients} pools", () =>
                 PostConcurrentlyAsync(leads, lines, cancellationToken));
             report.Memory.Add(await memory.StopAsync("posting (all POST /postings runs)", TargetPeakMb));
         }
 
-        var importMemory = MemorySampler.Start(handler.ProcessId);
+        var importMemory = MemorySampler.Start(app.WorkerProcessId);
         await using (importMemory)
         {
             await Measure(measured, "POST /imports: CSV, upload to applied", () => ImportAsync(lead, ImportPool, lines, cancellationToken));
@@ -150,7 +127,7 @@ internal sealed partial class PostingScenario : IScenario
     private static async Task Measure(Measured measured, string measure, Func<Task<Run>> run)
     {
         Progress($"{measure}…");
-        var cpu = CpuClock.Start(measured.Handler.ProcessId, measured.AzuritePid);
+        var cpu = CpuClock.Start(measured.App.WorkerProcessId, measured.AzuritePid);
         var (lines, requests, elapsed, latenciesMs) = await run();
         var result = new Throughput(measure, lines, "lines", Math.Round(elapsed.TotalSeconds, 3), requests)
         {

@@ -6,8 +6,8 @@ namespace Finance.Benchmarks.Posting;
 
 /// <summary>
 /// The ceiling the posting paths are compared with: journal-like entities written straight to one partition of a fresh
-/// table in full 100-entity transactions, one after another, through the official Azure.Data.Tables client, configured as the app configures it. Nothing the ledger does
-/// (checks, balances, idempotency, HTTP) is in it.
+/// table in full 100-entity transactions, one after another, through the official Azure.Data.Tables client, configured
+/// as the app configures it. Nothing the ledger does (checks, balances, idempotency, HTTP) is in it.
 /// </summary>
 internal static class RawTableBaseline
 {
@@ -31,7 +31,7 @@ internal static class RawTableBaseline
         await table.CreateIfNotExistsAsync(cancellationToken);
         var batches = Batches(entities);
         var latenciesMs = new List<double>(batches.Count);
-        var cpu = CpuClock.Start(handlerPid: null, azuritePid);
+        var cpu = CpuClock.Start(workerPid: null, azuritePid);
         var clock = Stopwatch.StartNew();
         foreach (var batch in batches)
         {

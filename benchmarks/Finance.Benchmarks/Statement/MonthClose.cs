@@ -6,11 +6,11 @@ using Finance.Benchmarks.Harness;
 namespace Finance.Benchmarks.Statement;
 
 /// <summary>
-/// The month-end close, if the handler has one. It is looked for in the handler's own OpenAPI document (every function
-/// is in it) rather than assumed: a POST whose path names a close, ends with the month and takes a pool, a year and a
-/// month, such as <c>/api/pools/{poolId}/closes/{year}/{month}</c> (not its <c>…/reopen</c>). So the benchmark runs
-/// against a handler with or without one; without one (or if it refuses), the closed-month run is still measured and
-/// labelled as served like an open month.
+/// The month-end close, if the app has one. It is looked for in the app's own OpenAPI document (every function is in it)
+/// rather than assumed: a POST whose path names a close, ends with the month and takes a pool, a year and a month, such
+/// as <c>/api/pools/{poolId}/closes/{year}/{month}</c> (not its <c>…/reopen</c>). So the benchmark runs against an app
+/// with or without one; without one (or if it refuses), the closed-month run is still measured and labelled as served
+/// like an open month.
 /// </summary>
 internal static partial class MonthClose
 {
@@ -32,7 +32,7 @@ internal static partial class MonthClose
         var paths = answer.Json().TryGetProperty("paths", out var p) && p.ValueKind == JsonValueKind.Object ? p : default;
         if (paths.ValueKind != JsonValueKind.Object)
         {
-            return (null, "the handler's OpenAPI document lists no paths");
+            return (null, "the app's OpenAPI document lists no paths");
         }
         var candidates = paths.EnumerateObject()
             .Where(path => path.Name.Contains("close", StringComparison.OrdinalIgnoreCase)
@@ -58,7 +58,7 @@ internal static partial class MonthClose
             }
         }
         return candidates.Count == 0
-            ? (null, "no close function in the handler yet")
+            ? (null, "no close function in the app yet")
             : (null, $"close function(s) found ({string.Join(", ", candidates)}) but none takes exactly a pool, a year and a month");
     }
 

@@ -9,11 +9,11 @@ namespace Finance.Benchmarks.Statement;
 
 /// <summary>
 /// What the statement endpoint is compared with: the same rows read straight from Azurite through our own Table client,
-/// in the same run, with nothing of the handler (HTTP, access checks, the statement's arithmetic, JSON) in it.
+/// in the same run, with nothing of the app (host, HTTP, access checks, the statement's arithmetic, JSON) in it.
 /// <list type="bullet">
 /// <item>the balance rows and the head: one range query, what a statement reads when its cache is cold;</item>
 /// <item>the whole partition (journal, id claims, idempotency records too): what a ledger without balance rows would read;</item>
-/// <item>the pool row and the head as two point reads: what the handler reads per statement once the balances are
+/// <item>the pool row and the head as two point reads: what the worker reads per statement once the balances are
 /// cached (the access check reads the pool, the view reads the head to know the ledger's version).</item>
 /// </list>
 /// </summary>
@@ -37,9 +37,9 @@ internal static class RawReadBaseline
 
     private static readonly TimeSpan ConcurrentWarmUp = TimeSpan.FromSeconds(1);
 
-    /// <summary>The processes whose processor time each run reads: the handler is idle through these runs, and its
+    /// <summary>The processes whose processor time each run reads: the worker is idle through these runs, and its
     /// (near-zero) time is shown so that it is not counted as another process's.</summary>
-    public sealed record Pids(int? Handler, int? Azurite);
+    public sealed record Pids(int? Worker, int? Azurite);
 
     /// <summary>The figures, and the concurrent balance-range read the endpoint runs are shown against.</summary>
     public sealed record Figures(IReadOnlyList<Throughput> Runs, Throughput ConcurrentBalanceScan, int BalanceRows, int PartitionRows);
@@ -116,7 +116,7 @@ internal static class RawReadBaseline
             await read(cancellationToken);
         }
         var latenciesMs = new List<double>(SequentialReads);
-        var cpu = CpuClock.Start(pids.Handler, pids.Azurite);
+        var cpu = CpuClock.Start(pids.Worker, pids.Azurite);
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < SequentialReads; i++)
         {
@@ -140,7 +140,7 @@ internal static class RawReadBaseline
         string measure, string unit, int clients, TimeSpan duration, LoadOperation read, Pids pids, CancellationToken cancellationToken)
     {
         await ClosedLoopLoad.RunAsync(clients, ConcurrentWarmUp, read, cancellationToken);
-        var cpu = CpuClock.Start(pids.Handler, pids.Azurite);
+        var cpu = CpuClock.Start(pids.Worker, pids.Azurite);
         var result = await ClosedLoopLoad.RunAsync(clients, duration, read, cancellationToken);
         return new Throughput(measure, result.Requests - result.Errors, unit, Math.Round(result.Elapsed.TotalSeconds, 3), result.Requests)
         {

@@ -4,15 +4,14 @@ using Azure.Data.Tables;
 using Finance.Benchmarks.Harness;
 using Finance.Benchmarks.Posting;
 using Finance.Domain.Principals;
-using Finance.Testing;
 
 namespace Finance.Benchmarks.Statement;
 
 /// <summary>
 /// How fast partners get a budget statement: a 200-line pool with eight months posted, its statement requested by many
 /// clients at once for a fixed time (as wrk would), beside the raw Azurite reads of the same rows in the same run. Open
-/// month as JSON and as XLSX, a repeat with If-None-Match (304), and a closed month; the handler's memory and the
-/// processor time of the handler and Azurite per run.
+/// month as JSON and as XLSX, a repeat with If-None-Match (304), and a closed month; the worker's memory and the
+/// processor time of the worker, Azurite and the benchmark (with the local host in it) per run.
 /// </summary>
 internal sealed class StatementScenario : IScenario
 {
@@ -54,45 +53,24 @@ internal sealed class StatementScenario : IScenario
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(report);
 
-        Progress("Starting Azurite (in memory)…");
-        await using var azurite = await Azurite.StartAsync();
-        var azuritePid = LinuxProcesses.FindAzurite(azurite.TablePort);
-
-        Progress($"Starting the handler ({AppProcess.HandlerAssembly()})…");
-        await using var handler = await HandlerUnderTest.StartAsync(azurite, cancellationToken);
-        report.HandlerConfiguration = handler.Configuration;
-        if (handler.Configuration != "Release")
-        {
-            report.Notes.Add("The handler is a Debug build: run with -c Release for figures worth comparing.");
-        }
-        try
-        {
-            var tables = Finance.Storage.LedgerStorage.ForConnectionString(azurite.ConnectionString).Tables;
-            await MeasureAsync(new Measured(handler, azuritePid, report, options), tables, cancellationToken);
-        }
-        catch (Exception e) when (e is ApiCallFailedException or HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            var output = handler.App.Output.Trim();
-            if (output.Length > 0)
-            {
-                await Console.Error.WriteLineAsync($"Handler output (last 4,000 characters):\n{output[Math.Max(0, output.Length - 4000)..]}");
-            }
-            throw e as ApiCallFailedException ?? new ApiCallFailedException($"Calling the handler failed: {e.Message}", e.ToString());
-        }
+        await using var storage = await StorageUnderTest.StartAsync();
+        await using var app = await AppUnderTest.StartAsync(storage.Azurite, report, cancellationToken);
+        await app.MeasureAsync(
+            () => MeasureAsync(new Measured(app, storage.AzuritePid, report, options), storage.Ledger.Tables, cancellationToken), cancellationToken);
     }
 
     /// <summary>What every run reports to, the processes whose time it reads, and how long and wide it runs.</summary>
-    private sealed record Measured(HandlerUnderTest Handler, int? AzuritePid, BenchReport Report, BenchOptions Options)
+    private sealed record Measured(AppUnderTest App, int? AzuritePid, BenchReport Report, BenchOptions Options)
     {
         public TimeSpan Duration => TimeSpan.FromSeconds(Options.Seconds);
     }
 
     private static async Task MeasureAsync(Measured measured, TableServiceClient tables, CancellationToken cancellationToken)
     {
-        var (handler, azuritePid, report, options) = measured;
-        var administrator = handler.ClientFor("bench-admin", [], Role.Administrator);
-        var manager = handler.ClientFor(BenchPools.Manager, [BenchPools.Council], Role.PoolManager);
-        var lead = handler.ClientFor("bench-lead", [BenchPools.Council], Role.FinanceLead);
+        var (app, azuritePid, report, options) = measured;
+        var administrator = app.ClientFor("bench-admin", [], Role.Administrator);
+        var manager = app.ClientFor(BenchPools.Manager, [BenchPools.Council], Role.PoolManager);
+        var lead = app.ClientFor("bench-lead", [BenchPools.Council], Role.FinanceLead);
 
         Progress($"Setting up {Pool}: {StatementLedger.Lines} lines with commitments, then months 1-{StatementLedger.MonthsPosted} posted…");
         var clock = Stopwatch.StartNew();
@@ -104,7 +82,7 @@ internal sealed class StatementScenario : IScenario
 
         var rawFor = TimeSpan.FromSeconds(Math.Min(options.Seconds, MaxRawConcurrentRun.TotalSeconds));
         Progress($"Raw baseline: the same rows straight from Azurite ({RawReadBaseline.SequentialReads} sequential reads each, then {options.Clients} clients for {rawFor.TotalSeconds:0} s)…");
-        var raw = await RawReadBaseline.RunAsync(tables, Pool, BenchPools.FinancialYear, options.Clients, rawFor, new RawReadBaseline.Pids(handler.ProcessId, azuritePid), cancellationToken);
+        var raw = await RawReadBaseline.RunAsync(tables, Pool, BenchPools.FinancialYear, options.Clients, rawFor, new RawReadBaseline.Pids(app.WorkerProcessId, azuritePid), cancellationToken);
         foreach (var run in raw.Runs)
         {
             report.Throughputs.Add(run);
@@ -112,7 +90,7 @@ internal sealed class StatementScenario : IScenario
         }
 
         // The load runs read as a partner viewer of the ICB: the reader the statement is for.
-        using var load = new LoadHttpClient(handler.BaseAddress, HandlerUnderTest.TokenFor(Viewer, [BenchPools.Icb], Role.PartnerViewer), options.Clients);
+        var load = app.LoadClientFor(options.Clients, Viewer, [BenchPools.Icb], Role.PartnerViewer);
         var endpoint = new Endpoint(measured, load, raw.ConcurrentBalanceScan);
 
         var openJson = StatementPath(OpenMonth, "json");
@@ -138,25 +116,25 @@ internal sealed class StatementScenario : IScenario
         await endpoint.RunAsync(label, closedJson, 200, null, measured.Duration, cancellationToken, fasterThan: close.Closed ? open : null);
     }
 
-    /// <summary>One endpoint's load run: warm-up, then the measured run with the handler's memory and every process's
+    /// <summary>One endpoint's load run: warm-up, then the measured run with the worker's memory and every process's
     /// processor time, reported beside the raw concurrent scan.</summary>
     private sealed class Endpoint(Measured measured, LoadHttpClient load, Throughput rawScan)
     {
         public async Task<Throughput> RunAsync(
             string what, string path, int expectedStatus, string? ifNoneMatch, TimeSpan duration, CancellationToken cancellationToken, Throughput? fasterThan = null)
         {
-            var (handler, azuritePid, report, options) = measured;
+            var (app, azuritePid, report, options) = measured;
             var measure = $"{what}, {options.Clients} clients";
             Progress($"{measure}: {WarmUp.TotalSeconds:0} s warm-up, then {duration.TotalSeconds:0} s…");
             var operation = load.Get(path, expectedStatus, ifNoneMatch);
             await ClosedLoopLoad.RunAsync(options.Clients, WarmUp, operation, cancellationToken);
 
-            var memory = MemorySampler.Start(handler.ProcessId);
+            var memory = MemorySampler.Start(app.WorkerProcessId);
             LoadResult result;
             CpuUse cpu;
             await using (memory)
             {
-                var clock = CpuClock.Start(handler.ProcessId, azuritePid);
+                var clock = CpuClock.Start(app.WorkerProcessId, azuritePid);
                 result = await ClosedLoopLoad.RunAsync(options.Clients, duration, operation, cancellationToken);
                 cpu = clock.Stop();
                 report.Memory.Add(await memory.StopAsync(measure, targetMb: null));
@@ -177,7 +155,7 @@ internal sealed class StatementScenario : IScenario
                 report.Notes.Add($"{measure}: {result.Errors} of {result.Requests} requests were not answered {expectedStatus}; the first: {result.FirstError}");
             }
             Progress($"  {throughput.PerSecond:0} responses/s, p50 {result.LatencyMs?.P50:0.0} ms, p99 {result.LatencyMs?.P99:0.0} ms, max {result.LatencyMs?.Max:0.0} ms, {result.Errors} errors; " +
-                     $"CPU ms/request: handler {throughput.HandlerCpuMsPerRequest:0.00}, Azurite {throughput.AzuriteCpuMsPerRequest:0.00}");
+                     $"CPU ms/request: worker {throughput.WorkerCpuMsPerRequest:0.00}, Azurite {throughput.AzuriteCpuMsPerRequest:0.00}");
             return throughput;
         }
     }

@@ -83,4 +83,24 @@ public static class AccessRules
         [Role.PoolManager] = Reach.ManagedPools,
         [Role.FinanceLead] = Reach.PoolsOfOwnOrganisations,
     });
+
+    /// <summary>The rule a function's <see cref="AccessAttribute"/> names.</summary>
+    public static AccessRule Of(Rule rule) => rule switch
+    {
+        Rule.Anonymous => AccessRule.Anonymous,
+        Rule.AnyCaller => AccessRule.AnyCaller,
+        Rule.ReadPool => ReadPool,
+        Rule.ManagePool => ManagePool,
+        Rule.ManagePoolSetup => ManagePoolSetup,
+        Rule.PostToPool => PostToPool,
+        Rule.UploadActuals => UploadActuals,
+        Rule.SubmitControlTotals => SubmitControlTotals,
+        Rule.ClosePool => ClosePool,
+        Rule.ReadOperations => ReadOperations,
+        Rule.ReadDirectory => ReadDirectory,
+        Rule.MaintainDirectory => MaintainDirectory,
+        Rule.MaintainOrganisations => MaintainOrganisations,
+        Rule.ReadOrganisations => ReadOrganisations,
+        _ => throw new ArgumentOutOfRangeException(nameof(rule), rule, "Not an access rule."),
+    };
 }

@@ -1,35 +1,34 @@
 using System.Text;
 using Finance.Domain.Principals;
-using Finance.Functions.Hosting;
+using Finance.Functions.Catalog;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Finance.Functions.Access;
 
-/// <summary>The README's table of every function and who may call it, written from the functions' own access rules (a
+/// <summary>The README's table of every function and who may call it, written from the functions' own declarations (a
 /// test keeps the README's copy equal to this).</summary>
 public static class AccessTable
 {
-    public static string Markdown(IEnumerable<(FunctionMetadata Function, RouteEndpoint Endpoint)> functions)
+    public static string Markdown(FunctionCatalog catalog)
     {
-        ArgumentNullException.ThrowIfNull(functions);
+        ArgumentNullException.ThrowIfNull(catalog);
         var text = new StringBuilder();
         text.Append("| function | request | key | ").AppendJoin(" | ", Roles.All).AppendLine(" |");
         text.Append("|---|---|---|").AppendJoin("", Roles.All.Select(_ => "---|")).AppendLine();
-        foreach (var (function, endpoint) in functions)
+        foreach (var function in catalog.Functions)
         {
-            switch (function.Trigger)
+            if (function.Http is { } http)
             {
-                case HttpFunctionTrigger http:
-                    var rule = endpoint.Metadata.GetMetadata<AccessRule>();
-                    text.Append(CultureInvariant($"| {function.Name} | `{string.Join(",", http.Methods)} /{FunctionMetadata.RoutePrefix}/{http.Route}` | "))
-                        .Append(http.AuthLevel == AuthLevel.Anonymous ? "no" : "yes").Append(" | ")
-                        .AppendJoin(" | ", Roles.All.Select(role => rule?.Describe(role) ?? "no rule: refused"))
-                        .AppendLine(" |");
-                    break;
-                case TimerFunctionTrigger:
-                    text.Append(CultureInvariant($"| {function.Name} | timer: `POST /{function.Name}` | no | "))
-                        .AppendJoin(" | ", Roles.All.Select(_ => "host only"))
-                        .AppendLine(" |");
-                    break;
+                text.Append(CultureInvariant($"| {function.Name} | `{function.Request}` | "))
+                    .Append(http.AuthLevel == AuthorizationLevel.Anonymous ? "no" : "yes").Append(" | ")
+                    .AppendJoin(" | ", Roles.All.Select(role => function.Access?.Describe(role) ?? "no rule: refused"))
+                    .AppendLine(" |");
+            }
+            else
+            {
+                text.Append(CultureInvariant($"| {function.Name} | timer: `{function.Timer!.Schedule}` | no | "))
+                    .AppendJoin(" | ", Roles.All.Select(_ => "host only"))
+                    .AppendLine(" |");
             }
         }
         return text.ToString();

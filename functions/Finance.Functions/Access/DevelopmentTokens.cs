@@ -24,7 +24,7 @@ public static class DevelopmentTokens
     public static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(1);
 
     public const string Usage =
-        "Usage: Finance.Functions mint-token --user <principal id> [--org <organisation id>]... [--role <role>]... [--minutes <1-1440>]\n" +
+        "Usage: Finance.DevTools mint-token --user <principal id> [--org <organisation id>]... [--role <role>]... [--minutes <1-1440>]\n" +
         "  Prints a development token (Development environment and the development issuer only).\n" +
         "  Roles: FinanceLead, PoolManager, PartnerViewer, Auditor, Administrator.";
 
@@ -62,7 +62,7 @@ public static class DevelopmentTokens
         ArgumentNullException.ThrowIfNull(configuration);
         if (!string.Equals(environmentName, Environments.Development, StringComparison.OrdinalIgnoreCase))
         {
-            refusal = $"Development tokens are minted only when ASPNETCORE_ENVIRONMENT=Development (this is '{environmentName}').";
+            refusal = $"Development tokens are minted only when AZURE_FUNCTIONS_ENVIRONMENT=Development (this is '{environmentName}').";
             return null;
         }
         if (!string.Equals(configuration[AppSettings.AuthIssuer.Key], Issuer, StringComparison.Ordinal))
@@ -80,10 +80,14 @@ public static class DevelopmentTokens
         return audience;
     }
 
-    /// <summary>The environment as ASP.NET Core determines it for this process.</summary>
+    /// <summary>
+    /// The environment this process runs in, named as for the function app: AZURE_FUNCTIONS_ENVIRONMENT (what the
+    /// Functions host and Core Tools set, and the worker reads), else the .NET host's own variables.
+    /// </summary>
     public static string CurrentEnvironmentName() =>
-        Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT")
+        Environment.GetEnvironmentVariable("AZURE_FUNCTIONS_ENVIRONMENT")
         ?? Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT")
+        ?? Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT")
         ?? Environments.Production;
 
     /// <summary><c>mint-token</c>: prints one token on standard output; 2 for bad arguments, 1 when refused.</summary>

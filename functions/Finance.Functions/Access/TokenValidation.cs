@@ -26,7 +26,7 @@ public sealed record TokenSettings(string Issuer, string Audience, bool UsesDeve
         if (development && !environment.IsDevelopment())
         {
             throw new InvalidOperationException(
-                $"{AppSettings.AuthIssuer.Name} is the development issuer ({DevelopmentTokens.Issuer}), whose key is public; it is accepted only when ASPNETCORE_ENVIRONMENT=Development.");
+                $"{AppSettings.AuthIssuer.Name} is the development issuer ({DevelopmentTokens.Issuer}), whose key is public; it is accepted only when AZURE_FUNCTIONS_ENVIRONMENT=Development.");
         }
         if (!development && !(Uri.TryCreate(issuer, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps))
         {

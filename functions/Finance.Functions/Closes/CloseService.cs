@@ -172,7 +172,7 @@ public sealed class CloseService(
             foreach (var run in PostingSize.Split(result.CarryForwardEntries, withIdempotency: true).Select((entries, i) => (entries, i)))
             {
                 var key = $"year-end-{result.Year.StartYear}-{run.i}";
-                await ledger.PostAsync(nextSetup, run.entries, new IdempotencyRequest(key, MonthEnd.SystemPrincipal, key,
+                await ledger.PostAsync(nextSetup, run.entries, new IdempotencyRequest(key, MonthEndService.SystemPrincipal, key,
                     receipt => new StoredResponse(StatusCodes.Status201Created, $"{{\"posting\":{receipt.Posting}}}")), cancellationToken);
             }
         }
@@ -221,6 +221,10 @@ public sealed class CloseService(
             }
         }
     }
+
+    /// <summary>The chain of closes and reopenings of a pool's year, in order.</summary>
+    public Task<IReadOnlyList<StoredLink>> ChainAsync(string poolId, FinancialYear year, CancellationToken cancellationToken) =>
+        chain.ReadAsync(poolId, year, cancellationToken);
 
     /// <summary>The latest frozen statement of a closed month, or null when the month is not closed (or never was frozen).</summary>
     public async Task<StoredLink?> FrozenAsync(string poolId, FinancialMonth month, CancellationToken cancellationToken)

@@ -20,10 +20,9 @@ public sealed record AppSetting(string Name, string Description, string LocalDef
 public static class AppSettings
 {
     public static readonly AppSetting WorkerRuntime = new(
-        "FUNCTIONS_WORKER_RUNTIME", "Functions runtime: always 'custom' (this app is a custom handler).", "custom", InAzure: true);
-
-    public static readonly AppSetting HandlerPort = new(
-        "FUNCTIONS_CUSTOMHANDLER_PORT", "Port the handler listens on; set by the Functions host, or by the run command locally.", "7071", InAzure: false);
+        "FUNCTIONS_WORKER_RUNTIME",
+        "Functions runtime: 'dotnet-isolated' (this app is an isolated worker). Set on Premium plans; Flex Consumption names the runtime in the site's functionAppConfig and refuses the setting.",
+        "dotnet-isolated", InAzure: true);
 
     public static readonly AppSetting LedgerConnectionString = new(
         StorageSettings.ConnectionStringSetting,
@@ -71,16 +70,10 @@ public static class AppSettings
         "Imports__LeaseSeconds",
         "Seconds an instance applying a CSV import holds it before another may take over (after a crash). Default 120.", "120", InAzure: false);
 
-    public static readonly AppSetting TimersRunInProcess = new(
-        "Timers__RunInProcess",
-        "Locally only: fire the timer functions on their schedules from inside the handler, as the Functions host would. Never set in Azure (the host fires them).",
-        "true", InAzure: false);
-
     public static IReadOnlyList<AppSetting> All { get; } =
     [
-        WorkerRuntime, HandlerPort, LedgerConnectionString, LedgerTableServiceUri, LedgerBlobServiceUri,
+        WorkerRuntime, LedgerConnectionString, LedgerTableServiceUri, LedgerBlobServiceUri,
         HostStorageAccountName, HostStorageLocal, ApplicationInsights, AuthIssuer, AuthAudience, RateLimitPermitsPerMinute,
         HeartbeatSchedule, CloseSchedule, CloseWorkingDay, CloseBankHolidays, ImportLeaseSeconds,
-        TimersRunInProcess,
     ];
 }

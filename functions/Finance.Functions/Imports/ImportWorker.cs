@@ -3,9 +3,11 @@ using System.Threading.Channels;
 namespace Finance.Functions.Imports;
 
 /// <summary>
-/// Runs accepted imports in the background of the handler process, two at a time, and at start-up picks up any import a
-/// previous process left unfinished. The <c>ResumeImports</c> timer and reading an import whose runner has gone quiet
-/// queue them again, so an import finishes even if the instance that accepted it is gone.
+/// Runs accepted imports in the background of the worker process, two at a time. Work in the background of a function
+/// app is not guaranteed to finish (the platform may stop an idle instance), so nothing depends on it: the
+/// <c>ResumeImports</c> timer, which the host fires on one instance, and reading an import whose runner has gone quiet
+/// queue unfinished imports again, so an import finishes even if the instance that accepted it is gone. There is no
+/// sweep at start-up: every instance would run it at once, and the timer does it on one.
 /// </summary>
 public sealed partial class ImportWorker(ImportRunner runner, ILogger<ImportWorker> logger) : BackgroundService
 {
@@ -17,33 +19,11 @@ public sealed partial class ImportWorker(ImportRunner runner, ILogger<ImportWork
     [LoggerMessage(Level = LogLevel.Error, Message = "Import {ImportId} of pool {PoolId} stopped; it resumes on the next sweep")]
     private static partial void Stopped(ILogger logger, Exception exception, string importId, string poolId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not look for unfinished imports; the next sweep will")]
-    private static partial void SweepFailed(ILogger logger, Exception exception);
-
     /// <summary>Queues an import; one already running or finished is left alone when its turn comes.</summary>
     public void Enqueue(string poolId, string importId) => queue.Writer.TryWrite((poolId, importId));
 
-    /// <summary>Queues every unfinished import. Returns how many there were.</summary>
-    public async Task<int> SweepAsync(CancellationToken cancellationToken)
-    {
-        var unfinished = await runner.UnfinishedAsync(cancellationToken);
-        foreach (var (poolId, importId) in unfinished)
-        {
-            Enqueue(poolId, importId);
-        }
-        return unfinished.Count;
-    }
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        try
-        {
-            await SweepAsync(stoppingToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            SweepFailed(logger, e);
-        }
         await Parallel.ForEachAsync(queue.Reader.ReadAllAsync(stoppingToken), new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = stoppingToken },
             async (item, cancellationToken) =>
             {

@@ -6,7 +6,6 @@ namespace Finance.Functions.Pools;
 /// <summary>Validation of a pool's fields as the HTTP edge receives them.</summary>
 internal static partial class PoolFields
 {
-    public const string RowKey = "pool";
     public const int MaxTextLength = 200;
 
     /// <summary>Partners besides the host; section 75 pools have a handful.</summary>
@@ -14,10 +13,7 @@ internal static partial class PoolFields
 
     public const int MaxPoolManagers = 20;
 
-    public static string? ValidatePoolId(string poolId) =>
-        Ids.IsLedgerId(poolId) ? null : "A pool id is 3 to 63 lower-case letters, digits and hyphens.";
-
-    public static Dictionary<string, string[]> Validate(PoolsApi.PoolBody body)
+    public static Dictionary<string, string[]> Validate(PoolBody body)
     {
         var errors = new Dictionary<string, string[]>();
         Text("name", body.Name, errors);

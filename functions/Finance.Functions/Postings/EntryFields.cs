@@ -4,7 +4,7 @@ using Finance.Domain.Ledger;
 using Finance.Domain.Model;
 using Finance.Domain.Money;
 using Finance.Functions.Access;
-using Finance.Functions.Setup;
+using Finance.Functions.Http;
 using Finance.Storage.Ledger;
 using Finance.Storage.Pools;
 using NodaTime;

@@ -1,10 +1,12 @@
-using System.Text;
+using System.Globalization;
 using System.Text.Json;
+using Finance.Domain.Calendar;
 using Finance.Domain.Ledger;
+using Finance.Domain.Model;
 using Finance.Functions.Access;
-using Finance.Functions.Hosting;
+using Finance.Functions.Http;
+using Finance.Functions.Outcomes;
 using Finance.Functions.Pools;
-using Finance.Functions.Setup;
 using Finance.Storage;
 using Finance.Storage.Ledger;
 using Finance.Storage.Pools;
@@ -12,14 +14,25 @@ using NodaTime;
 
 namespace Finance.Functions.Postings;
 
+/// <summary>The answer to a posting: the response stored with its Idempotency-Key, and whether this was a repeat.</summary>
+public sealed record PostingAnswer(StoredResponse Response, bool Replayed);
+
+public sealed record ReversalBody(string? Reason, int? Month = null, string? Reference = null);
+
+/// <summary>A journal listing as asked for: each filter as its query value (checked here), all optional.</summary>
+public sealed record EntryListRequest(
+    string? Line, string? Kind, string? Month, string? Author, string? Source, string? PageSize, string? ContinuationToken);
+
+public sealed record EntryPageResource(IReadOnlyList<EntryResource> Entries, string? ContinuationToken);
+
 /// <summary>
-/// Posts entries to the ledger for the HTTP functions and the CSV import: loads the pool's set-up (cached per pool
-/// version), checks each entry and who may post it, and answers with the stored first response of the Idempotency-Key.
+/// Posting to a pool's ledger for the HTTP functions and the CSV import: loads the pool's set-up (cached per pool
+/// version), checks each entry and who may post it, and answers with the stored first response of the Idempotency-Key,
+/// which the ledger writes in the same transaction as the entries, so a repeat gets that answer and writes nothing,
+/// whatever happened in between (a close, a crash, a lost response).
 /// </summary>
 public sealed class PostingService(LedgerStorage storage, LedgerRepository ledger, PoolSetupStore setups, IClock clock, JsonSerializerOptions json)
 {
-    public Task EnsureCreatedAsync(CancellationToken cancellationToken) => storage.EnsureCreatedAsync(cancellationToken);
-
     /// <summary>The set-up for the pool version access was decided on; null when the pool changed since (retry).</summary>
     public async Task<(StoredSetup Stored, LedgerSetup Ledger)?> SetupAsync(PoolRecord pool, CancellationToken cancellationToken)
     {
@@ -27,52 +40,32 @@ public sealed class PostingService(LedgerStorage storage, LedgerRepository ledge
         return await setups.ForPostingAsync(pool, cancellationToken);
     }
 
-    /// <summary>POST of one entry (<paramref name="batch"/> false) or of {"entries": [...]}.</summary>
-    public async Task<IResult> PostJsonAsync(Caller caller, PoolInScope scope, HttpRequest request, JsonSerializerOptions options, bool batch, CancellationToken cancellationToken)
+    /// <summary>One entry, or a batch posted atomically (every entry or none).</summary>
+    public async Task<Outcome<PostingAnswer>> PostAsync(
+        PoolInScope scope, Caller caller, IReadOnlyList<EntryBody?> bodies, bool batch, IdempotencyKey key, CancellationToken cancellationToken)
     {
-        var (key, keyProblem) = LedgerResults.Key(request);
-        if (keyProblem is not null)
-        {
-            return keyProblem;
-        }
+        ArgumentNullException.ThrowIfNull(scope);
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(bodies);
+        ArgumentNullException.ThrowIfNull(key);
         if (scope.Pool is null)
         {
-            return Problems.NotFound(PoolsApi.NotFoundDetail(scope.PoolId));
+            return Refusal.NoPool(scope.PoolId);
         }
-        byte[] bytes;
-        IReadOnlyList<EntryBody?> bodies;
-        try
+        if (batch && bodies.Count == 0)
         {
-            bytes = await JsonBody.ReadBytesAsync(request, JsonBody.DefaultMaxBytes, cancellationToken);
-            if (batch)
-            {
-                bodies = JsonBody.Deserialize<PostingBody>(bytes, options).Entries ?? [];
-                if (bodies.Count == 0)
-                {
-                    return Problems.Validation("entries", "entries is required: a list of at least one entry.");
-                }
-                if (bodies.Count > LedgerLimits.MaxEntriesPerPosting)
-                {
-                    return Problems.Status(StatusCodes.Status413PayloadTooLarge, "Too many entries for one posting.",
-                        $"One atomic posting holds at most {LedgerLimits.MaxEntriesPerPosting} entries ({LedgerLimits.EntriesPerPostingAlwaysFit} when each is on its own line); {bodies.Count} were sent. Send several postings, or upload a CSV.");
-                }
-            }
-            else
-            {
-                bodies = [JsonBody.Deserialize<EntryBody>(bytes, options)];
-            }
+            return Refusal.Invalid("entries", "entries is required: a list of at least one entry.");
         }
-        catch (JsonBodyException e)
+        if (bodies.Count > LedgerLimits.MaxEntriesPerPosting)
         {
-            return e.ToResult();
+            return new Refusal(RefusalKind.TooLarge, "Too many entries for one posting.",
+                $"One atomic posting holds at most {LedgerLimits.MaxEntriesPerPosting} entries ({LedgerLimits.EntriesPerPostingAlwaysFit} when each is on its own line); {bodies.Count} were sent. Send several postings, or upload a CSV.");
         }
-        var setup = await SetupAsync(scope.Pool, cancellationToken);
-        if (setup is null)
+        if (await SetupAsync(scope.Pool, cancellationToken) is not { } setup)
         {
-            return LedgerResults.RetryLater(request.HttpContext);
+            return LedgerRefusals.Busy;
         }
-        var (stored, ledgerSetup) = setup.Value;
-        var hash = LedgerResults.RequestHash(request, bytes);
+        var (stored, ledgerSetup) = setup;
         var errors = new FieldErrors();
         var unknown = new FieldErrors();
         var forbidden = new List<string>();
@@ -80,15 +73,72 @@ public sealed class PostingService(LedgerStorage storage, LedgerRepository ledge
         if (errors.Any || unknown.Any || forbidden.Count > 0)
         {
             // A repeat of a key that succeeded gets its first answer, even if the set-up or the caller's rights changed since.
-            if (await FirstAnswerAsync(ledgerSetup.Partition, key!, caller, hash, request.HttpContext, cancellationToken) is { } first)
-            {
-                return first;
-            }
-            return errors.Any ? Problems.Validation(errors.ToDictionary())
-                : unknown.Any ? Problems.Unprocessable(unknown.ToDictionary(), "The posting names something the pool does not have.")
-                : Problems.Status(StatusCodes.Status403Forbidden, "Forbidden.", string.Join(" ", forbidden));
+            return await FirstAnswerAsync(ledgerSetup.Partition, key, caller, cancellationToken)
+                ?? (errors.Any ? Refusal.Invalid(errors.ToDictionary())
+                    : unknown.Any ? Refusal.Unprocessable(unknown.ToDictionary(), "The posting names something the pool does not have.")
+                    : Refusal.Forbidden(string.Join(" ", forbidden)));
         }
-        return await PostAsync(ledgerSetup, entries, key!, caller, hash, request.HttpContext, cancellationToken);
+        return await PostAsync(ledgerSetup, entries, key, caller, cancellationToken);
+    }
+
+    /// <summary>Reverses an entry, with a reason, in an open month (see <see cref="ReversalMonths"/>).</summary>
+    public async Task<Outcome<PostingAnswer>> ReverseAsync(
+        PoolInScope scope, Caller caller, string entryId, ReversalBody body, IdempotencyKey key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(key);
+        if (scope.Pool is null)
+        {
+            return Refusal.NoPool(scope.PoolId);
+        }
+        var errors = new FieldErrors();
+        var reason = errors.Text("reason", body.Reason, Finance.Domain.Limits.MaxTextLength, required: true);
+        var reference = errors.Text("reference", body.Reference, Finance.Domain.Limits.MaxNameLength);
+        var month = errors.Month("month", body.Month, required: false);
+        if (errors.Any)
+        {
+            return Refusal.Invalid(errors.ToDictionary());
+        }
+        if (await SetupAsync(scope.Pool, cancellationToken) is not { } setup)
+        {
+            return LedgerRefusals.Busy;
+        }
+        var (stored, ledgerSetup) = setup;
+        var partition = ledgerSetup.Partition;
+        // A repeat of the key answers as the first time did, even once the entry is reversed or the month closed.
+        if (await FirstAnswerAsync(partition, key, caller, cancellationToken) is { } first)
+        {
+            return first;
+        }
+        var original = await ledger.GetEntryAsync(partition, new EntryId(entryId), cancellationToken);
+        if (original is null)
+        {
+            return Refusal.NotFound($"Pool '{scope.PoolId}' has no entry '{entryId}' in {ledgerSetup.Pool.Year}.");
+        }
+        if (original.Entry.Kind == EntryKind.Reversal)
+        {
+            return new Refusal(RefusalKind.Unprocessable, "A reversal cannot be reversed.",
+                $"Entry '{entryId}' is itself a reversal (of '{original.Entry.ReversesEntryId}'); post the original entry again instead.");
+        }
+        var host = original.Entry.Line is { } line ? stored.Line(line.Value)?.Host : null;
+        if (PoolAccess.MayPost(caller, stored.Pool.Parties, original.Figure, host) is { } refusal)
+        {
+            return Refusal.Forbidden(refusal);
+        }
+        var head = await ledger.ReadHeadAsync(partition, cancellationToken);
+        var asked = month is { } number ? new FinancialMonth(ledgerSetup.Pool.Year, number) : null;
+        var into = ReversalMonths.For(original.Entry.Month, asked, head.IsClosed, out var problem);
+        if (into is null)
+        {
+            return problem == ReversalMonthProblem.BeforeTheEntry
+                ? Refusal.Invalid("month", $"A reversal of an entry for {original.Entry.Month} cannot be for an earlier month ({asked}).")
+                : Refusal.Conflict("No open month.",
+                    $"Every month from {original.Entry.Month} to the end of {ledgerSetup.Pool.Year} is closed; a correction goes into the next year.");
+        }
+        var reversal = original.Entry.Reverse(EntryId.FromGuid(Guid.NewGuid()), into, caller.Id, EntryFields.Now(clock), reason!, EntrySource.Api, reference);
+        return await PostAsync(ledgerSetup, [reversal], key, caller, cancellationToken);
     }
 
     /// <summary>
@@ -96,29 +146,36 @@ public sealed class PostingService(LedgerStorage storage, LedgerRepository ledge
     /// request, 409 for another; null when the key is new. For refusals decided before the ledger is asked (which itself
     /// answers a repeat first), so a repeat gets its first answer whatever changed since.
     /// </summary>
-    public async Task<IResult?> FirstAnswerAsync(
-        LedgerPartition partition, string key, Caller caller, string requestHash, HttpContext context, CancellationToken cancellationToken) =>
-        await ledger.GetIdempotencyAsync(partition, key, caller.Id, cancellationToken) is { } first
-            ? first.IsSameRequest(requestHash)
-                ? LedgerResults.Replay(first.Response, context)
-                : LedgerResults.Refusal(new IdempotencyConflictException(first), context)
+    public async Task<Outcome<PostingAnswer>?> FirstAnswerAsync(LedgerPartition partition, IdempotencyKey key, Caller caller, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(caller);
+        await storage.EnsureCreatedAsync(cancellationToken);
+        return await ledger.GetIdempotencyAsync(partition, key.Key, caller.Id, cancellationToken) is { } first
+            ? first.IsSameRequest(key.RequestHash)
+                ? Outcome.Of(new PostingAnswer(first.Response, Replayed: true))
+                : LedgerRefusals.KeyReused
             : null;
+    }
 
     /// <summary>Posts <paramref name="entries"/> atomically under the caller's Idempotency-Key, answering 201 with the posting.</summary>
-    public async Task<IResult> PostAsync(
-        LedgerSetup setup, IReadOnlyList<JournalEntry> entries, string key, Caller caller, string requestHash, HttpContext context, CancellationToken cancellationToken)
+    public async Task<Outcome<PostingAnswer>> PostAsync(
+        LedgerSetup setup, IReadOnlyList<JournalEntry> entries, IdempotencyKey key, Caller caller, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(setup);
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(caller);
         try
         {
-            var result = await PostAsync(setup, entries, new IdempotencyRequest(key, caller.Id, requestHash, receipt => Respond(setup, entries, receipt)), cancellationToken);
+            var result = await PostAsync(setup, entries, new IdempotencyRequest(key.Key, caller.Id, key.RequestHash, receipt => Respond(setup, entries, receipt)),
+                cancellationToken);
             if (result.Outcome == PostingOutcome.Replayed && result.Response is { } first)
             {
-                return LedgerResults.Replay(first, context);
+                return Outcome.Of(new PostingAnswer(first, Replayed: true));
             }
-            var response = result.Response ?? Respond(setup, entries, result.Receipt);
-            return TypedResults.Content(response.Body, "application/json", Encoding.UTF8, response.Status);
+            return Outcome.Of(new PostingAnswer(result.Response ?? Respond(setup, entries, result.Receipt), Replayed: false));
         }
-        catch (LedgerException e) when (LedgerResults.Refusal(e, context) is { } refusal)
+        catch (LedgerException e) when (LedgerRefusals.Of(e) is { } refusal)
         {
             return refusal;
         }
@@ -131,6 +188,87 @@ public sealed class PostingService(LedgerStorage storage, LedgerRepository ledge
         return await ledger.PostAsync(setup, entries, idempotency, cancellationToken);
     }
 
+    /// <summary>The journal, newest first, filtered and paged.</summary>
+    public async Task<Outcome<EntryPageResource>> ListAsync(PoolInScope scope, EntryListRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        ArgumentNullException.ThrowIfNull(request);
+        if (scope.Pool is null)
+        {
+            return Refusal.NoPool(scope.PoolId);
+        }
+        var year = scope.Pool.Year;
+        var errors = new FieldErrors();
+        var line = errors.Id("line", request.Line, required: false);
+        var kind = errors.Enum<EntryKind>("kind", request.Kind, required: false);
+        int? month = null;
+        if (request.Month is not null)
+        {
+            month = int.TryParse(request.Month, NumberStyles.None, CultureInfo.InvariantCulture, out var m)
+                ? errors.Month("month", m)
+                : Fail(errors, "month", "month is a number, 1 (April) to 12 (March).");
+        }
+        string? author = null;
+        if (!string.IsNullOrEmpty(request.Author))
+        {
+            author = Ids.IsPrincipalId(request.Author) ? request.Author : Fail<string>(errors, "author", $"author is a principal id: {Ids.PrincipalIdRule}.");
+        }
+        EntrySource? source = null;
+        if (!string.IsNullOrEmpty(request.Source) && !EntrySource.TryParse(request.Source, out source, out var sourceError))
+        {
+            errors.Add("source", sourceError);
+        }
+        var pageSize = LedgerLimits.DefaultEntryPageSize;
+        if (request.PageSize is not null
+            && (!int.TryParse(request.PageSize, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > LedgerLimits.MaxEntryPageSize))
+        {
+            errors.Add("pageSize", $"pageSize is 1 to {LedgerLimits.MaxEntryPageSize}.");
+        }
+        var token = request.ContinuationToken ?? "";
+        if (token.Length > 1024)
+        {
+            errors.Add("continuationToken", "Not a continuation token this API gave.");
+        }
+        if (errors.Any)
+        {
+            return Refusal.Invalid(errors.ToDictionary());
+        }
+        await storage.EnsureCreatedAsync(cancellationToken);
+        EntryPage page;
+        try
+        {
+            page = await ledger.ReadEntriesAsync(new LedgerPartition(new PoolId(scope.PoolId), year), new EntryQuery
+            {
+                Line = line is null ? null : new LineId(line),
+                Kind = kind,
+                Month = month is { } number ? new FinancialMonth(year, number) : null,
+                Author = author,
+                Source = source,
+                PageSize = pageSize,
+                ContinuationToken = token.Length == 0 ? null : token,
+            }, cancellationToken);
+        }
+        catch (Azure.RequestFailedException e) when (e.Status is 400)
+        {
+            return Refusal.Invalid("continuationToken", "Not a continuation token this API gave.");
+        }
+        return Outcome.Of(new EntryPageResource(page.Entries.Select(EntryResource.From).ToList(), page.ContinuationToken));
+    }
+
+    public async Task<Outcome<EntryResource>> GetEntryAsync(PoolInScope scope, string entryId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        if (scope.Pool is null)
+        {
+            return Refusal.NoPool(scope.PoolId);
+        }
+        await storage.EnsureCreatedAsync(cancellationToken);
+        var partition = new LedgerPartition(new PoolId(scope.PoolId), scope.Pool.Year);
+        return await ledger.GetEntryAsync(partition, new EntryId(entryId), cancellationToken) is { } stored
+            ? Outcome.Of(EntryResource.From(stored))
+            : Refusal.NotFound($"Pool '{scope.PoolId}' has no entry '{entryId}'.");
+    }
+
     private StoredResponse Respond(LedgerSetup setup, IReadOnlyList<JournalEntry> entries, PostingReceipt receipt)
     {
         var resource = new PostingResource(
@@ -139,4 +277,11 @@ public sealed class PostingService(LedgerStorage storage, LedgerRepository ledge
         return new StoredResponse(StatusCodes.Status201Created, JsonSerializer.Serialize(resource, json));
     }
 
+    private static int? Fail(FieldErrors errors, string field, string message) => Fail<int?>(errors, field, message);
+
+    private static T? Fail<T>(FieldErrors errors, string field, string message)
+    {
+        errors.Add(field, message);
+        return default;
+    }
 }

@@ -1,12 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using Finance.Domain.Principals;
 using Finance.Functions.Access;
-using Finance.Functions.Hosting;
+using Finance.Functions.Catalog;
 using Finance.Testing;
 using FluentAssertions;
-using Microsoft.AspNetCore.Routing.Patterns;
 using Xunit;
 
 namespace Finance.Functions.Tests.Access;
@@ -33,7 +31,7 @@ public enum Relation
     NoSuchPool,
 }
 
-/// <summary>One matrix pool, directory entries to read and write, and a recorded timer run, on one in-process app.</summary>
+/// <summary>One matrix pool, directory entries to read and write, and a recorded timer run, on one app (worker and local host).</summary>
 public sealed class AccessMatrixFixture : IAsyncLifetime
 {
     private readonly string suffix = Guid.NewGuid().ToString("N")[..8];
@@ -112,8 +110,7 @@ public sealed class AccessMatrixFixture : IAsyncLifetime
         monthEnd.StatusCode.Should().Be(HttpStatusCode.OK, "so that there is a latest month-end run to read");
         (await App.SendAsync(HttpMethod.Put, $"api/directory/principals/{ReadTarget}", admin,
             JsonContent.Create(new { organisations = new[] { OtherOrganisation }, roles = Array.Empty<string>() }))).StatusCode.Should().Be(HttpStatusCode.OK);
-        (await App.Client.PostAsync("Heartbeat", new StringContent("""{"Data":{"timer":{"IsPastDue":false}},"Metadata":{}}""", Encoding.UTF8, "application/json")))
-            .StatusCode.Should().Be(HttpStatusCode.OK);
+        (await App.App.Host.InvokeTimerAsync("Heartbeat")).Status.Should().Be(Finance.LocalHost.InvocationStatus.Succeeded, "so that there is a timer run to read");
     }
 
     public async Task DisposeAsync()
@@ -181,9 +178,10 @@ public sealed class AccessMatrixFixture : IAsyncLifetime
 }
 
 /// <summary>
-/// Every HTTP function the app maps × every role (and none) × every relation to a pool, allowed or refused exactly as
-/// the function's declared <see cref="AccessRule"/> says. The cases come from the mapped endpoints, so a new function
-/// joins the matrix by being mapped; a new function that writes must also give a sample body below, or its cases fail.
+/// Every HTTP function the app declares × every role (and none) × every relation to a pool, allowed or refused exactly as
+/// the function's declared <see cref="AccessRule"/> says. The cases come from the <c>[Function]</c> declarations, so a new
+/// function joins the matrix by being declared; a new function that writes must also give a sample body below, or its
+/// cases fail.
 /// </summary>
 public abstract class AccessMatrixCases(AccessMatrixFixture fixture)
 {
@@ -219,11 +217,10 @@ public abstract class AccessMatrixCases(AccessMatrixFixture fixture)
     public static TheoryData<string, string, Relation> Cases(int part)
     {
         var cases = new TheoryData<string, string, Relation>();
-        using var app = FunctionApp.Build([]);
-        foreach (var (function, endpoint) in app.Functions().Where(f => f.Function.Trigger is HttpFunctionTrigger).Where((_, i) => i % Parts == part))
+        foreach (var function in FunctionCatalog.App.Functions.Where(f => f.Http is not null).Where((_, i) => i % Parts == part))
         {
             // A function not scoped to a pool does not care how the caller stands to one: one relation is enough.
-            var relations = endpoint.Metadata.GetMetadata<AccessRule>()?.Kind == AccessKind.Pool ? Enum.GetValues<Relation>() : [Relation.Host];
+            var relations = function.Access?.Kind == AccessKind.Pool ? Enum.GetValues<Relation>() : [Relation.Host];
             foreach (var role in Roles.All.Select(r => r.ToString()).Prepend("none"))
             {
                 foreach (var relation in relations)
@@ -237,12 +234,11 @@ public abstract class AccessMatrixCases(AccessMatrixFixture fixture)
 
     protected async Task CheckAsync(string functionName, string roleName, Relation relation)
     {
-        var (function, endpoint) = fixture.App.App.Functions().Single(f => f.Function.Name == functionName);
-        var trigger = (HttpFunctionTrigger)function.Trigger;
-        var rule = endpoint.Metadata.GetMetadata<AccessRule>();
+        var function = FunctionCatalog.App.Find(functionName)!;
+        var rule = function.Access;
         rule.Should().NotBeNull($"{functionName} must declare who may call it");
         Role? role = roleName == "none" ? null : Enum.Parse<Role>(roleName);
-        var method = trigger.Methods.Single();
+        var method = function.Http!.Methods.Single();
         var writes = method != "GET";
         HttpContent? body = null;
         if (writes)
@@ -253,7 +249,7 @@ public abstract class AccessMatrixCases(AccessMatrixFixture fixture)
 
         var poolId = relation == Relation.NoSuchPool ? $"new-{Guid.NewGuid():N}"[..20] : fixture.PoolId;
         var expected = Expect(rule!, role, relation, writes);
-        var path = await PathAsync(functionName, endpoint.RoutePattern, poolId, writes, role, relation, expected == Outcome.Allowed);
+        var path = await PathAsync(functionName, function.Http, poolId, writes, role, relation, expected == Outcome.Allowed);
         if (functionName == "RunMonthEnd")
         {
             path += "?month=6"; // month end of a named month: the matrix pool's year is not the one due today
@@ -273,12 +269,13 @@ public abstract class AccessMatrixCases(AccessMatrixFixture fixture)
         }
     }
 
-    protected void CheckEveryFunctionHasARule()
+    protected static void CheckEveryFunctionHasARule()
     {
-        fixture.App.App.Functions()
-            .Where(f => f.Function.Trigger is HttpFunctionTrigger && f.Endpoint.Metadata.GetMetadata<AccessRule>() is null)
-            .Select(f => f.Function.Name)
+        FunctionCatalog.App.Functions
+            .Where(f => f.Http is not null && f.Access is null)
+            .Select(f => f.Name)
             .Should().BeEmpty();
+        FunctionCatalog.App.Functions.Where(f => f.Http is not null).Should().NotBeEmpty();
     }
 
     private enum Outcome
@@ -324,12 +321,12 @@ public abstract class AccessMatrixCases(AccessMatrixFixture fixture)
         || (reach.HasFlag(Reach.PoolsOfOwnOrganisations) && relation is Relation.Host or Relation.Partner or Relation.Several)
         || (reach.HasFlag(Reach.ManagedPools) && relation == Relation.Manager);
 
-    private async Task<string> PathAsync(string functionName, RoutePattern pattern, string poolId, bool writes, Role? role, Relation relation, bool allowed)
+    private async Task<string> PathAsync(string functionName, HttpTriggerDeclaration http, string poolId, bool writes, Role? role, Relation relation, bool allowed)
     {
-        var path = pattern.RawText!.TrimStart('/');
-        foreach (var parameter in pattern.Parameters)
+        var path = $"{FunctionCatalog.RoutePrefix}/{http.Route}";
+        foreach (var parameter in http.RouteParameters)
         {
-            var value = parameter.Name switch
+            var value = parameter switch
             {
                 AccessRules.PoolParameter => poolId,
                 "principalId" => writes ? fixture.WriteTarget : fixture.ReadTarget,
@@ -348,9 +345,9 @@ public abstract class AccessMatrixCases(AccessMatrixFixture fixture)
                 "lineId" => AccessMatrixFixture.HostLine,
                 // A reversal reverses once: each allowed case gets a fresh entry of its own to reverse.
                 "entryId" => writes && allowed ? await fixture.EntryToReverseAsync(role, relation) : fixture.ReadEntry,
-                _ => throw new InvalidOperationException($"The matrix has no sample value for route parameter '{parameter.Name}'; add one."),
+                _ => throw new InvalidOperationException($"The matrix has no sample value for route parameter '{parameter}'; add one."),
             };
-            path = path.Replace("{" + parameter.Name + "}", value, StringComparison.Ordinal);
+            path = path.Replace("{" + parameter + "}", value, StringComparison.Ordinal);
         }
         return path;
     }
@@ -373,9 +370,8 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : AccessMatri
     [Fact]
     public void The_parts_together_hold_every_function()
     {
-        using var app = FunctionApp.Build([]);
-        var http = app.Functions().Where(f => f.Function.Trigger is HttpFunctionTrigger).ToList();
-        var poolScoped = http.Count(f => f.Endpoint.Metadata.GetMetadata<AccessRule>()?.Kind == AccessKind.Pool);
+        var http = FunctionCatalog.App.Functions.Where(f => f.Http is not null).ToList();
+        var poolScoped = http.Count(f => f.Access?.Kind == AccessKind.Pool);
         Enumerable.Range(0, Parts).Sum(part => Cases(part).Count)
             .Should().Be((Roles.All.Count + 1) * ((poolScoped * Enum.GetValues<Relation>().Length) + (http.Count - poolScoped)));
     }

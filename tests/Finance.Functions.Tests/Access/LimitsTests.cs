@@ -2,15 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using Finance.Domain.Principals;
 using Finance.Functions.Configuration;
-using Finance.Functions.Hosting;
-using Finance.Storage;
+using Finance.Functions.Http;
 using Finance.Testing;
 using FluentAssertions;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using Xunit;
 
 namespace Finance.Functions.Tests.Access;
@@ -48,17 +42,25 @@ public sealed class LimitsTests
         (await app.SendAsync(HttpMethod.Get, "api/me", TestApp.Token("fresh-" + Guid.NewGuid().ToString("N")[..8]))).StatusCode.Should().Be(HttpStatusCode.OK);
     }
 
-    [Fact]
-    public async Task Kestrel_limits_request_bodies_and_its_refusal_is_413_problem_json()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_body_past_the_workers_limit_is_413_problem_json_and_nothing_is_stored(bool lengthKnown)
     {
-        await using var app = await TestApp.StartAsync(beforeStart: built =>
-            // What Kestrel throws when a body passes MaxRequestBodySize.
-            built.MapPost("/too-large", (Func<IResult>)(() => throw new Microsoft.AspNetCore.Http.BadHttpRequestException("Request body too large.", StatusCodes.Status413PayloadTooLarge))));
+        await using var app = await TestApp.StartAsync();
+        var pool = await Postings.PoolScenario.CreateAsync(app);
+        var bytes = new byte[FinanceApp.MaxRequestBodyBytes + 1];
+        Array.Fill(bytes, (byte)'x');
+        // Without a Content-Length the body arrives chunked and the limit is found part-way through reading it.
+        using HttpContent content = lengthKnown ? new ByteArrayContent(bytes) : new UnknownLength(bytes);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/csv");
 
-        app.App.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits.MaxRequestBodySize.Should().Be(FunctionApp.MaxRequestBodyBytes);
-        using var response = await app.Client.PostAsync("too-large", new StringContent("x"));
-        response.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
+        using var response = await app.PostAsync($"{pool.Path}/imports", pool.CouncilLead, content);
+
+        response.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge, app.App.Log());
         response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        var imports = await Postings.PoolScenario.Expect(app.SendAsync(HttpMethod.Get, $"{pool.Path}/imports", pool.Auditor), HttpStatusCode.OK);
+        imports.GetProperty("imports").GetArrayLength().Should().Be(0, "nothing of the body was kept");
     }
 
     [Fact]
@@ -80,14 +82,15 @@ public sealed class LimitsTests
     [InlineData("GET", "api/timers/Heartbeat")]
     public async Task A_storage_failure_is_500_problem_json_with_no_stack_trace_or_storage_error(string method, string path)
     {
-        var (_, storage) = RecordingStorage.Failing();
-        await using var app = await TestApp.StartAsync(configure: builder => builder.Services.AddSingleton(storage));
+        await using var storage = await StorageProxy.FailingAsync();
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?> { [AppSettings.LedgerConnectionString.Key] = storage.ConnectionString });
         using var response = await app.SendAsync(new HttpMethod(method), path, TestApp.Token("limits-admin", null, Role.Administrator));
 
-        response.StatusCode.Should().Be(HttpStatusCode.InternalServerError);
+        response.StatusCode.Should().Be(HttpStatusCode.InternalServerError, app.App.Log());
+        storage.Requests.Should().NotBeEmpty("the failure came from storage");
         response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
         var text = await response.Content.ReadAsStringAsync();
-        text.Should().NotContainAny(RecordingStorage.SecretDetail, "devstoreaccount1", "InternalError", "Exception", " at ", "127.0.0.1");
+        text.Should().NotContainAny(StorageProxy.SecretDetail, "devstoreaccount1", "InternalError", "Exception", " at ", "127.0.0.1");
     }
 
     [Theory]
@@ -96,15 +99,26 @@ public sealed class LimitsTests
     public async Task Storage_that_cannot_be_reached_is_503_problem_json_with_no_detail(string method, string path)
     {
         // Nothing listens on port 9 (discard): every request is refused at once.
-        var unreachable = LedgerStorage.ForConnectionString(
+        var unreachable =
             $"DefaultEndpointsProtocol=http;AccountName={Azurite.AccountName};AccountKey={Azurite.AccountKey};" +
-            $"TableEndpoint=http://127.0.0.1:9/{Azurite.AccountName};BlobEndpoint=http://127.0.0.1:9/{Azurite.AccountName};",
-            options => options.Retry.MaxRetries = 1);
-        await using var app = await TestApp.StartAsync(configure: builder => builder.Services.AddSingleton(unreachable));
+            $"TableEndpoint=http://127.0.0.1:9/{Azurite.AccountName};BlobEndpoint=http://127.0.0.1:9/{Azurite.AccountName};";
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?> { [AppSettings.LedgerConnectionString.Key] = unreachable });
         using var response = await app.SendAsync(new HttpMethod(method), path, TestApp.Token("limits-admin", null, Role.Administrator));
 
         response.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
         response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
         (await response.Content.ReadAsStringAsync()).Should().NotContainAny("devstoreaccount1", "Exception", " at ", "127.0.0.1", "refused");
+    }
+
+    /// <summary>A body sent without a Content-Length (chunked).</summary>
+    private sealed class UnknownLength(byte[] bytes) : HttpContent
+    {
+        protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context) => stream.WriteAsync(bytes).AsTask();
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
     }
 }

@@ -54,7 +54,7 @@ public sealed class MintTokenTests
         var (exit, output, error) = Run(environment, Settings(), "--user", "alice", "--role", "Administrator");
         exit.Should().Be(1);
         output.Should().BeEmpty();
-        error.Should().Contain("ASPNETCORE_ENVIRONMENT=Development");
+        error.Should().Contain("AZURE_FUNCTIONS_ENVIRONMENT=Development");
     }
 
     [Fact]
@@ -80,6 +80,6 @@ public sealed class MintTokenTests
         var (exit, output, error) = Run("Development", Settings(), args);
         exit.Should().Be(2);
         output.Should().BeEmpty();
-        error.Should().Contain("Usage: Finance.Functions mint-token");
+        error.Should().Contain("Usage: Finance.DevTools mint-token");
     }
 }

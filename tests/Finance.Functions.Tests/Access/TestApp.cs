@@ -2,35 +2,40 @@ using System.Net.Http.Headers;
 using Finance.Domain.Principals;
 using Finance.Functions.Access;
 using Finance.Functions.Configuration;
-using Finance.Functions.Hosting;
+using Finance.Storage;
+using Finance.Storage.Ledger;
 using Finance.Testing;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.Configuration;
 
 namespace Finance.Functions.Tests.Access;
 
 /// <summary>
-/// The function app in process (TestServer instead of Kestrel), configured as it runs locally: the Development
-/// environment, the development issuer, and the process-wide Azurite unless a test gives it other storage.
+/// The function app as the tests drive it: the real worker process behind the local Functions host (see
+/// <see cref="LocalApp"/>), configured as it runs locally (the Development environment, the development issuer, the
+/// process-wide Azurite unless a test gives it other storage), with clients that send the function key.
 /// </summary>
 public sealed class TestApp : IAsyncDisposable
 {
     public const string Audience = "api://finance-tests";
 
-    private TestApp(WebApplication app)
+    private TestApp(LocalApp app, string connectionString)
     {
         App = app;
-        Client = app.GetTestClient();
+        ConnectionString = connectionString;
+        Storage = LedgerStorage.ForConnectionString(connectionString);
     }
 
-    public WebApplication App { get; }
+    public LocalApp App { get; }
 
-    public HttpClient Client { get; }
+    /// <summary>The storage account the app uses, through the same official clients, for tests that look behind the API.</summary>
+    public LedgerStorage Storage { get; }
+
+    public string ConnectionString { get; }
+
+    /// <summary>A client with the function key and no token.</summary>
+    public HttpClient Client => App.Client;
 
     public static async Task<TestApp> StartAsync(
-        IReadOnlyDictionary<string, string?>? settings = null, string environment = "Development", Action<WebApplicationBuilder>? configure = null,
-        Action<WebApplication>? beforeStart = null)
+        IReadOnlyDictionary<string, string?>? settings = null, string environment = "Development", TextWriter? console = null, bool runTimers = false)
     {
         var azurite = await Azurite.SharedAsync();
         var all = new Dictionary<string, string?>
@@ -39,22 +44,17 @@ public sealed class TestApp : IAsyncDisposable
             [AppSettings.AuthIssuer.Key] = DevelopmentTokens.Issuer,
             [AppSettings.AuthAudience.Key] = Audience,
             [AppSettings.RateLimitPermitsPerMinute.Key] = "100000",
-            ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             all[key] = value;
         }
-        var app = FunctionApp.Build([$"--environment={environment}"], builder =>
-        {
-            builder.WebHost.UseTestServer();
-            builder.Configuration.AddInMemoryCollection(all);
-            configure?.Invoke(builder);
-        });
-        beforeStart?.Invoke(app);
-        await app.StartAsync();
-        return new TestApp(app);
+        var app = await LocalApp.StartAsync(all, environment, runTimers: runTimers, console: console);
+        return new TestApp(app, all[AppSettings.LedgerConnectionString.Key]!);
     }
+
+    /// <summary>The ledger on the app's storage, for tests that check what was written.</summary>
+    public LedgerRepository Ledger() => new(Storage.Table(StorageNames.LedgerTable), NodaTime.SystemClock.Instance);
 
     /// <summary>A development token, valid for an hour from now.</summary>
     public static string Token(string user, IEnumerable<string>? organisations = null, params Role[] roles) =>
@@ -81,8 +81,7 @@ public sealed class TestApp : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        Client.Dispose();
-        await App.StopAsync();
+        Storage.Dispose();
         await App.DisposeAsync();
     }
 }

@@ -10,7 +10,8 @@ using FluentAssertions;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
@@ -138,9 +139,8 @@ public sealed class TokenTests(TokenAppFixture fixture) : IClassFixture<TokenApp
     [Fact]
     public async Task Timer_invocations_from_the_host_need_no_token()
     {
-        using var response = await fixture.App.Client.PostAsync("Heartbeat",
-            new StringContent("""{"Data":{"timer":{"IsPastDue":false}},"Metadata":{}}""", Encoding.UTF8, "application/json"));
-        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        var outcome = await fixture.App.App.Host.InvokeTimerAsync("Heartbeat");
+        outcome.Status.Should().Be(Finance.LocalHost.InvocationStatus.Succeeded, fixture.App.App.Log());
     }
 
     [Fact]
@@ -154,19 +154,21 @@ public sealed class TokenTests(TokenAppFixture fixture) : IClassFixture<TokenApp
         foreach (var environment in new[] { "Production", "Staging", "" })
         {
             var act = () => TokenSettings.Read(configuration, new TestEnvironment(environment));
-            act.Should().Throw<InvalidOperationException>().WithMessage("*accepted only when ASPNETCORE_ENVIRONMENT=Development*");
+            act.Should().Throw<InvalidOperationException>().WithMessage("*accepted only when AZURE_FUNCTIONS_ENVIRONMENT=Development*");
         }
         TokenSettings.Read(configuration, new TestEnvironment("Development")).UsesDevelopmentIssuer.Should().BeTrue();
         DevelopmentTokens.Issuer.Should().Be(AppSettings.AuthIssuer.LocalDefault, "the local settings use the development issuer");
     }
 
     [Fact]
-    public async Task Outside_development_an_app_configured_with_the_development_issuer_lets_no_development_token_in()
+    public async Task Outside_development_a_worker_configured_with_the_development_issuer_refuses_to_start()
     {
-        await using var app = await TestApp.StartAsync(environment: "Production");
-        using var response = await app.SendAsync(HttpMethod.Get, "api/me", Sign());
-        ((int)response.StatusCode).Should().BeOneOf([500], "the app refuses its own configuration rather than trust a public key");
-        (await response.Content.ReadAsStringAsync()).Should().NotContain("Exception").And.NotContain("at Finance.");
+        using var console = new StringWriter();
+        var act = async () => await TestApp.StartAsync(environment: "Production", console: console);
+
+        await act.Should().ThrowAsync<InvalidOperationException>().WithMessage("*exited with code 1*");
+        console.ToString().Should().Contain("accepted only when AZURE_FUNCTIONS_ENVIRONMENT=Development",
+            "the worker says why it stopped rather than trust a public key");
     }
 
     [Fact]
@@ -185,6 +187,30 @@ public sealed class TokenTests(TokenAppFixture fixture) : IClassFixture<TokenApp
         }
     }
 
+    /// <summary>
+    /// Authenticates one request as the worker's middleware does (the real JwtBearer handler, configured by
+    /// <see cref="TokenValidation"/> from these settings), in this process: the issuer's metadata cannot be fetched from
+    /// these machines, so a static copy of it stands in for the download.
+    /// </summary>
+    private static async Task<bool> AuthenticatesAsync(
+        string environment, IReadOnlyDictionary<string, string?> settings, string token, OpenIdConnectConfiguration? metadata = null)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        services.AddSingleton<Microsoft.Extensions.Hosting.IHostEnvironment>(new TestEnvironment(environment));
+        services.AddTokenValidation();
+        if (metadata is not null)
+        {
+            services.PostConfigure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme,
+                options => options.ConfigurationManager = new StaticConfigurationManager<OpenIdConnectConfiguration>(metadata));
+        }
+        await using var provider = services.BuildServiceProvider();
+        var context = new DefaultHttpContext { RequestServices = provider };
+        context.Request.Headers.Authorization = "Bearer " + token;
+        return (await context.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme)).Succeeded;
+    }
+
     [Fact]
     public async Task In_azure_keys_come_from_the_issuers_metadata_and_only_rs256_tokens_signed_with_them_get_in()
     {
@@ -193,22 +219,36 @@ public sealed class TokenTests(TokenAppFixture fixture) : IClassFixture<TokenApp
         var entraKey = new RsaSecurityKey(rsa.ExportParameters(true)) { KeyId = "entra-key" };
         var metadata = new OpenIdConnectConfiguration { Issuer = issuer };
         metadata.SigningKeys.Add(new RsaSecurityKey(rsa.ExportParameters(false)) { KeyId = "entra-key" });
-        await using var app = await TestApp.StartAsync(
-            new Dictionary<string, string?> { [AppSettings.AuthIssuer.Key] = issuer },
-            environment: "Production",
-            configure: builder => builder.Services.PostConfigure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme,
-                // Stands in for fetching the metadata document, which these machines cannot reach.
-                options => options.ConfigurationManager = new StaticConfigurationManager<OpenIdConnectConfiguration>(metadata)));
+        var settings = new Dictionary<string, string?> { [AppSettings.AuthIssuer.Key] = issuer, [AppSettings.AuthAudience.Key] = TestApp.Audience };
 
-        var options = app.App.Services.GetRequiredService<IOptionsMonitor<JwtBearerOptions>>().Get(JwtBearerDefaults.AuthenticationScheme);
+        var options = new JwtBearerOptions();
+        TokenValidation.Configure(options, TokenSettings.Read(
+            new ConfigurationBuilder().AddInMemoryCollection(settings).Build(), new TestEnvironment("Production")));
         options.MetadataAddress.Should().Be(issuer + "/.well-known/openid-configuration");
+        options.RequireHttpsMetadata.Should().BeTrue();
         options.TokenValidationParameters.IssuerSigningKey.Should().BeNull("no development key outside Development");
 
-        var entraToken = Sign(entraKey, SecurityAlgorithms.RsaSha256, issuer);
-        (await app.SendAsync(HttpMethod.Get, "api/me", entraToken)).StatusCode.Should().Be(HttpStatusCode.OK);
-        (await app.SendAsync(HttpMethod.Get, "api/me", Sign(issuer: issuer))).StatusCode.Should().Be(HttpStatusCode.Unauthorized, "HS256 with the development key");
-        (await app.SendAsync(HttpMethod.Get, "api/me", Sign(issuer: issuer, key: new SymmetricSecurityKey(rsa.ExportRSAPublicKey()) { KeyId = "entra-key" })))
-            .StatusCode.Should().Be(HttpStatusCode.Unauthorized, "the public key passed off as an HMAC secret");
+        (await AuthenticatesAsync("Production", settings, Sign(entraKey, SecurityAlgorithms.RsaSha256, issuer), metadata)).Should().BeTrue();
+        (await AuthenticatesAsync("Production", settings, Sign(issuer: issuer), metadata)).Should().BeFalse("HS256 with the development key");
+        (await AuthenticatesAsync("Production", settings,
+                Sign(issuer: issuer, key: new SymmetricSecurityKey(rsa.ExportRSAPublicKey()) { KeyId = "entra-key" }), metadata))
+            .Should().BeFalse("the public key passed off as an HMAC secret");
+        using var other = RSA.Create(2048);
+        (await AuthenticatesAsync("Production", settings,
+                Sign(new RsaSecurityKey(other.ExportParameters(true)) { KeyId = "entra-key" }, SecurityAlgorithms.RsaSha256, issuer), metadata))
+            .Should().BeFalse("RS256, but not with the issuer's key");
+    }
+
+    [Fact]
+    public async Task The_in_process_check_agrees_with_the_worker_about_development_tokens()
+    {
+        // The same helper, against what the running worker decides, so the test above checks the worker's configuration.
+        var settings = new Dictionary<string, string?> { [AppSettings.AuthIssuer.Key] = DevelopmentTokens.Issuer, [AppSettings.AuthAudience.Key] = TestApp.Audience };
+        foreach (var token in new[] { Sign(), Sign(audience: "api://someone-else"), Sign(key: new SymmetricSecurityKey(RandomNumberGenerator.GetBytes(32))) })
+        {
+            using var response = await fixture.App.SendAsync(HttpMethod.Get, "api/me", token);
+            (await AuthenticatesAsync("Development", settings, token)).Should().Be(response.StatusCode == HttpStatusCode.OK);
+        }
     }
 
     private sealed class TestEnvironment(string name) : Microsoft.Extensions.Hosting.IHostEnvironment

@@ -8,7 +8,6 @@ using Finance.Functions.Tests.Postings;
 using Finance.Functions.Tests.Statements;
 using Finance.Storage;
 using FluentAssertions;
-using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace Finance.Functions.Tests.Closes;
@@ -163,7 +162,7 @@ public sealed class CloseTests(PostingAppFixture fixture) : IClassFixture<Postin
         statement.GetProperty("rows").EnumerateArray().Single(x => x.GetProperty("line").GetString() == "programme-manager")
             .GetProperty("months")[2].GetProperty("pence").GetInt64().Should().Be(425_000, "the re-close froze the corrected month");
 
-        var storage = App.App.Services.GetRequiredService<LedgerStorage>();
+        var storage = App.Storage;
         var first = await storage.Container(StorageNames.StatementsContainer).GetBlobClient(links[2].GetProperty("blob").GetString()!).ExistsAsync();
         first.Value.Should().BeTrue("the earlier frozen statement is kept, never overwritten");
         var (_, verification, _) = await Send(HttpMethod.Get, $"{r.Path}/closes/2024-25/verify", r.Auditor);
@@ -181,7 +180,7 @@ public sealed class CloseTests(PostingAppFixture fixture) : IClassFixture<Postin
         var name = chain.GetProperty("links")[0].GetProperty("blob").GetString()!;
 
         // Someone with storage access edits the first frozen statement (here: the storage account's own key, as Azurite has).
-        var blob = App.App.Services.GetRequiredService<LedgerStorage>().Container(StorageNames.StatementsContainer).GetBlobClient(name);
+        var blob = App.Storage.Container(StorageNames.StatementsContainer).GetBlobClient(name);
         var text = (await blob.DownloadContentAsync()).Value.Content.ToString();
         var altered = text.Replace("\"annualBudgetPence\":4800000", "\"annualBudgetPence\":4700000", StringComparison.Ordinal);
         altered.Should().NotBe(text);
@@ -214,7 +213,7 @@ public sealed class CloseTests(PostingAppFixture fixture) : IClassFixture<Postin
 
         // Closing again posts nothing twice into next year.
         (await Close(r, 12)).Status.Should().Be(HttpStatusCode.OK);
-        var ledger = App.App.Services.GetRequiredService<Finance.Storage.Ledger.LedgerRepository>();
+        var ledger = App.Ledger();
         var next = await ledger.ReadAllEntriesAsync(new Finance.Storage.Ledger.LedgerPartition(new Finance.Domain.Model.PoolId(r.PoolId), new FinancialYear(2025)));
         next.Select(e => e.Entry.Id.Value).Should().BeEquivalentTo(yearEnd.GetProperty("carryForwardEntryIds").EnumerateArray().Select(e => e.GetString()));
         next.Sum(e => e.Entry.Amount.Value).Should().Be(budget - outturn);

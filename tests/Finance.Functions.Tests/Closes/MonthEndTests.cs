@@ -1,14 +1,16 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using Finance.Domain.Calendar;
 using Finance.Functions.Closes;
 using Finance.Functions.Configuration;
 using Finance.Functions.Tests.Access;
 using Finance.Functions.Tests.Statements;
+using Finance.Storage;
 using Finance.Testing;
 using FluentAssertions;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
 using Xunit;
 
@@ -40,40 +42,52 @@ public sealed class MonthEndScheduleTests
     }
 }
 
-/// <summary>The month-end timer, invoked with the Functions host's payload, on an Azurite of its own (it reconciles every pool).</summary>
-public sealed class MonthEndTimerTests : IAsyncLifetime
+/// <summary>
+/// The month-end run on chosen dates: the service the timer calls, composed as the worker composes it
+/// (<see cref="FinanceApp.AddFinanceServices"/>) on the same storage as the app, given each date as the timer function
+/// gives it London's date today (the worker's clock is the machine's, so dates cannot be chosen through the host).
+/// Pools are set up and results read through the app. On an Azurite of its own: it reconciles every pool.
+/// </summary>
+public sealed class MonthEndRunTests : IAsyncLifetime
 {
     private Azurite azurite = null!;
     private TestApp app = null!;
+    private ServiceProvider services = null!;
 
     public async Task InitializeAsync()
     {
         azurite = await Azurite.StartAsync();
-        app = await TestApp.StartAsync(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             [AppSettings.LedgerConnectionString.Key] = azurite.ConnectionString,
             [AppSettings.CloseWorkingDay.Key] = "5",
             [AppSettings.CloseBankHolidays.Key] = "2024-05-06",
-        });
+        };
+        app = await TestApp.StartAsync(settings);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var collection = new ServiceCollection();
+        collection.AddLogging();
+        collection.AddSingleton<IConfiguration>(configuration);
+        collection.AddSingleton<IClock>(SystemClock.Instance);
+        collection.AddFinanceStorage(configuration);
+        collection.AddFinanceServices();
+        services = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
     }
 
     public async Task DisposeAsync()
     {
+        await services.DisposeAsync();
         await app.DisposeAsync();
         await azurite.DisposeAsync();
     }
 
-    private async Task<JsonElement> FireAsync(string utcNow, bool isPastDue = false)
+    private async Task<MonthEndRun> RunAsync(int year, int month, int day, bool isPastDue = false)
     {
-        var payload = JsonSerializer.Serialize(new { Data = new { timer = new { IsPastDue = isPastDue } }, Metadata = new { sys = new { UtcNow = utcNow } } });
-        using var response = await app.Client.PostAsync("MonthEndClose", new StringContent(payload, Encoding.UTF8, "application/json"));
-        var text = await response.Content.ReadAsStringAsync();
-        response.StatusCode.Should().Be(HttpStatusCode.OK, text);
-        return JsonDocument.Parse(text).RootElement.Clone();
+        return await services.GetRequiredService<MonthEndService>().RunAsync(new LocalDate(year, month, day), isPastDue, CancellationToken.None);
     }
 
     [Fact]
-    public async Task On_the_working_day_the_timer_reconciles_every_pool_closes_the_auto_closing_ones_and_a_late_firing_changes_nothing()
+    public async Task On_the_working_day_the_run_reconciles_every_pool_closes_the_auto_closing_ones_and_a_late_firing_changes_nothing()
     {
         var manual = await RiversideThroughApi.CreateAsync(app);
         var auto = await RiversideThroughApi.CreateAsync(app);
@@ -94,14 +108,15 @@ public sealed class MonthEndTimerTests : IAsyncLifetime
             body.GetProperty("blocking").GetBoolean().Should().BeFalse(body.ToString());
         }
 
-        var early = await FireAsync("2024-05-07T06:00:00Z");
-        early.GetProperty("Logs")[0].GetString().Should().Contain("not due", "with the 6 May bank holiday the fifth working day is 8 May");
+        var early = await RunAsync(2024, 5, 7);
+        early.Summary.Should().Contain("not due", "with the 6 May bank holiday the fifth working day is 8 May");
+        early.Report.Should().BeNull();
 
-        var fired = await FireAsync("2024-05-08T06:00:00Z");
-        fired.GetProperty("Logs")[0].GetString().Should().Contain("2024/25 M1").And.Contain("1 closed");
+        var fired = await RunAsync(2024, 5, 8);
+        fired.Summary.Should().Contain("2024/25 M1").And.Contain("1 closed");
         var (_, chain) = await GetAsync($"{auto.Path}/closes/2024-25", auto.Auditor);
         var link = chain.GetProperty("links").EnumerateArray().Single();
-        link.GetProperty("by").GetString().Should().Be(MonthEnd.SystemPrincipal);
+        link.GetProperty("by").GetString().Should().Be(MonthEndService.SystemPrincipal);
         var (_, manualChain) = await GetAsync($"{manual.Path}/closes/2024-25", manual.Auditor);
         manualChain.GetProperty("links").GetArrayLength().Should().Be(0, "a pool not set to auto-close is reconciled, not closed");
 
@@ -112,8 +127,8 @@ public sealed class MonthEndTimerTests : IAsyncLifetime
         pools[manual.PoolId].GetProperty("blocking").GetBoolean().Should().BeTrue();
         pools[auto.PoolId].GetProperty("outcome").GetString().Should().Be("closed");
 
-        var late = await FireAsync("2024-05-09T06:00:00Z", isPastDue: true);
-        late.GetProperty("Logs")[0].GetString().Should().Contain("0 closed");
+        var late = await RunAsync(2024, 5, 9, isPastDue: true);
+        late.Summary.Should().Contain("0 closed");
         (await GetAsync($"{auto.Path}/closes/2024-25", auto.Auditor)).Body.GetProperty("links").GetArrayLength().Should().Be(1, "a second firing closes nothing twice");
         var (_, again) = await GetAsync("api/month-end/runs/latest", manual.Auditor);
         again.GetProperty("isPastDue").GetBoolean().Should().BeTrue();
@@ -126,5 +141,68 @@ public sealed class MonthEndTimerTests : IAsyncLifetime
         using var response = await app.SendAsync(HttpMethod.Get, path, token);
         var text = await response.Content.ReadAsStringAsync();
         return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
+    }
+}
+
+/// <summary>
+/// The month-end timer as the host fires it: on its schedule (the app setting Close__Schedule, here every two seconds)
+/// and late (IsPastDue), on today's date, in the worker process. What it must do today follows from the
+/// schedule rules tested above; the run report is read back through the app.
+/// </summary>
+public sealed class MonthEndTimerTests : IAsyncLifetime
+{
+    private Azurite azurite = null!;
+    private TestApp app = null!;
+
+    public async Task InitializeAsync()
+    {
+        azurite = await Azurite.StartAsync();
+        app = await TestApp.StartAsync(new Dictionary<string, string?>
+        {
+            [AppSettings.LedgerConnectionString.Key] = azurite.ConnectionString,
+            [AppSettings.CloseWorkingDay.Key] = "1",
+            [AppSettings.CloseSchedule.Key] = "*/2 * * * * *",
+        }, runTimers: true);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await app.DisposeAsync();
+        await azurite.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task The_host_fires_the_timer_on_its_schedule_and_the_worker_runs_month_end_for_today()
+    {
+        var today = LondonTime.Today(SystemClock.Instance);
+        var due = MonthEndSchedule.DueMonth(today, 1, new HashSet<LocalDate>());
+        var fired = new TaskCompletionSource<Finance.LocalHost.InvocationOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        app.App.Host.InvocationCompleted += (_, outcome) =>
+        {
+            if (outcome.FunctionName == MonthEndFunctions.TimerName)
+            {
+                fired.TrySetResult(outcome);
+            }
+        };
+
+        var outcome = await fired.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        outcome.Status.Should().Be(Finance.LocalHost.InvocationStatus.Succeeded, app.App.Log());
+        outcome.Trigger.Should().Be(Finance.LocalHost.FunctionTriggerKind.Timer);
+
+        using var response = await app.SendAsync(HttpMethod.Get, "api/month-end/runs/latest", TestApp.Token("timer-auditor", null, Finance.Domain.Principals.Role.Auditor));
+        if (due is null)
+        {
+            response.StatusCode.Should().Be(HttpStatusCode.NotFound, $"no month is due on {today}, so no run writes a report");
+            return;
+        }
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        var report = await response.Content.ReadFromJsonAsync<JsonElement>();
+        report.GetProperty("period").GetString().Should().Be(due.ToString());
+        report.GetProperty("trigger").GetString().Should().Be("timer");
+        report.GetProperty("isPastDue").GetBoolean().Should().BeFalse("every run so far was fired on schedule");
+
+        // Fired late by the host (as after downtime), it runs again and finds nothing more to close.
+        var pastDue = await app.App.Host.InvokeTimerAsync(MonthEndFunctions.TimerName, isPastDue: true);
+        pastDue.Status.Should().Be(Finance.LocalHost.InvocationStatus.Succeeded, app.App.Log());
     }
 }

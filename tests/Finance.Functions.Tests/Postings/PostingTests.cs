@@ -9,7 +9,6 @@ using Finance.Functions.Tests.Access;
 using Finance.Storage;
 using Finance.Storage.Ledger;
 using FluentAssertions;
-using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace Finance.Functions.Tests.Postings;
@@ -167,7 +166,7 @@ public sealed class PostingTests(PostingAppFixture fixture) : IClassFixture<Post
         var seqs = (await pool.JournalAsync()).Select(e => e.GetProperty("seq").GetInt64()).Order().ToList();
         seqs.Should().Equal(Enumerable.Range(1, seqs.Count).Select(i => (long)i), "sequence numbers have no gaps");
 
-        var ledger = App.App.Services.GetRequiredService<LedgerRepository>();
+        var ledger = App.Ledger();
         var partition = new LedgerPartition(new PoolId(pool.PoolId), FinancialYear.Parse("2024/25"));
         var verification = await ledger.VerifyAsync(partition);
         verification.IsClean.Should().BeTrue(string.Join("; ", verification.Problems));
@@ -248,7 +247,7 @@ public sealed class PostingTests(PostingAppFixture fixture) : IClassFixture<Post
             App.PostAsync($"{pool.Path}/entries", pool.TrustLead, Json(new { kind = "actual", line = "frailty-service", month = 4, amount = "15000" })), HttpStatusCode.Created);
         var actualId = actual.GetProperty("entries")[0].GetProperty("id").GetString();
 
-        var ledger = App.App.Services.GetRequiredService<LedgerRepository>();
+        var ledger = App.Ledger();
         var year = FinancialYear.Parse("2024/25");
         var partition = new LedgerPartition(new PoolId(pool.PoolId), year);
         await ledger.CloseMonthAsync(partition, new FinancialMonth(year, 4));
@@ -337,7 +336,7 @@ public sealed class PostingTests(PostingAppFixture fixture) : IClassFixture<Post
             HttpStatusCode.Created);
         await PoolScenario.Expect(App.PostAsync($"{pool.Path}/entries", pool.ManagerToken, Json(new { kind = "commitmentRelease", line = "data-analyst", month = 6, amount = "6000" })),
             HttpStatusCode.Created);
-        var storage = App.App.Services.GetRequiredService<LedgerStorage>();
+        var storage = App.Storage;
         var ledger = new LedgerRepository(storage.Table(StorageNames.LedgerTable), NodaTime.SystemClock.Instance);
         var partition = new LedgerPartition(new PoolId(pool.PoolId), FinancialYear.Parse("2024/25"));
         var balances = await ledger.ReadBalancesAsync(partition);

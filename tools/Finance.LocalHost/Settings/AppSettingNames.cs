@@ -3,27 +3,32 @@ using System.Text.RegularExpressions;
 namespace Finance.LocalHost.Settings;
 
 /// <summary>
-/// Resolves %Name% in binding values (timer schedules) as the real host's name resolver does: from the app settings,
-/// which in Azure are the environment. Sample__Schedule and Sample:Schedule name the same setting.
+/// Resolves %Name% in binding values (timer schedules) as the real host's name resolver does: it looks the name up in
+/// the host's configuration, which reads app settings from the environment. Configuration keys are case-insensitive and
+/// a double underscore in a variable's name is the section separator, so the setting Close__Schedule is the key
+/// Close:Schedule: <c>%Close:Schedule%</c> finds it and <c>%Close__Schedule%</c> does not (as in Azure).
 /// </summary>
-internal sealed partial class AppSettingNames(IReadOnlyDictionary<string, string> appSettings)
+internal sealed partial class AppSettingNames
 {
-    public string? Find(string name)
+    private readonly Dictionary<string, string> keys = new(StringComparer.OrdinalIgnoreCase);
+
+    public AppSettingNames(IReadOnlyDictionary<string, string> appSettings)
     {
-        var spellings = new[] { name, name.Replace("__", ":", StringComparison.Ordinal), name.Replace(":", "__", StringComparison.Ordinal) };
-        foreach (var candidate in spellings)
+        // The environment first, then the app's own settings over it (they are the app's environment in Azure).
+        foreach (System.Collections.DictionaryEntry variable in Environment.GetEnvironmentVariables())
         {
-            if (appSettings.TryGetValue(candidate, out var value))
-            {
-                return value;
-            }
-            if (Environment.GetEnvironmentVariable(candidate) is { } ambient)
-            {
-                return ambient;
-            }
+            keys[Key((string)variable.Key)] = (string?)variable.Value ?? "";
         }
-        return null;
+        foreach (var (name, value) in appSettings)
+        {
+            keys[Key(name)] = value;
+        }
     }
+
+    /// <summary>The configuration key an app setting's name becomes.</summary>
+    public static string Key(string settingName) => settingName.Replace("__", ":", StringComparison.Ordinal);
+
+    public string? Find(string name) => keys.GetValueOrDefault(name);
 
     /// <summary>Replaces every %Name%; null when a named setting is missing (the function cannot be scheduled).</summary>
     public string? ResolveWholeString(string value)

@@ -16,8 +16,25 @@ internal sealed class WorkerProcess : IDisposable
     /// <summary>The largest gRPC message either side may send; the real host passes this (int.MaxValue).</summary>
     public const int GrpcMaxMessageLength = int.MaxValue;
 
+    /// <summary>Workers still running, killed if this process exits first: the real host takes its workers down with it,
+    /// and a test run that never disposed its host (a fixture whose start failed) must not leave workers behind.</summary>
+    private static readonly HashSet<WorkerProcess> Running = [];
+
     private readonly Process process;
     private readonly TaskCompletionSource<int> exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    static WorkerProcess() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    {
+        WorkerProcess[] left;
+        lock (Running)
+        {
+            left = [.. Running];
+        }
+        foreach (var worker in left)
+        {
+            worker.Kill();
+        }
+    };
 
     private WorkerProcess(Process process, string workerId)
     {
@@ -82,6 +99,10 @@ internal sealed class WorkerProcess : IDisposable
             throw new InvalidOperationException($"Could not start the worker: {launch.Executable}.");
         }
         worker.Id = process.Id;
+        lock (Running)
+        {
+            Running.Add(worker);
+        }
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return worker;
@@ -118,6 +139,10 @@ internal sealed class WorkerProcess : IDisposable
         // The parameterless wait returns once the redirected output has been read to its end, so the last lines a
         // crashing worker printed are logged before anyone hears it exited.
         process.WaitForExit();
+        lock (Running)
+        {
+            Running.Remove(this);
+        }
         exited.TrySetResult(process.ExitCode);
     }
 

@@ -1,0 +1,182 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+using Finance.Domain.Money;
+using Finance.Functions.Access;
+
+namespace Finance.Functions.Http;
+
+/// <summary>
+/// Collects what is wrong with a request body, field by field (JSON paths such as <c>entries[3].amount</c>), so a
+/// caller sees every problem at once and the answer is one 400 naming each field.
+/// </summary>
+public sealed class FieldErrors
+{
+    private readonly Dictionary<string, List<string>> errors = new(StringComparer.Ordinal);
+
+    public bool Any => errors.Count > 0;
+
+    public int Count => errors.Count;
+
+    public void Add(string field, string message)
+    {
+        if (!errors.TryGetValue(field, out var list))
+        {
+            errors[field] = list = [];
+        }
+        list.Add(message);
+    }
+
+    public Dictionary<string, string[]> ToDictionary() => errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
+
+    /// <summary>A required id in the ledger's id shape.</summary>
+    public string? Id(string field, string? value, bool required = true)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            if (required)
+            {
+                Add(field, $"{Leaf(field)} is required.");
+            }
+            return null;
+        }
+        if (!Ids.IsLedgerId(value))
+        {
+            Add(field, $"{Leaf(field)} is an id: {Ids.LedgerIdRule}.");
+            return null;
+        }
+        return value;
+    }
+
+    /// <summary>Text up to <paramref name="maxLength"/> characters, trimmed; null when absent and not required.</summary>
+    public string? Text(string field, string? value, int maxLength, bool required = false)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            if (required)
+            {
+                Add(field, $"{Leaf(field)} is required.");
+            }
+            return null;
+        }
+        var trimmed = value.Trim();
+        if (trimmed.Length > maxLength)
+        {
+            Add(field, $"{Leaf(field)} is at most {maxLength} characters.");
+            return null;
+        }
+        if (trimmed.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t')))
+        {
+            Add(field, $"{Leaf(field)} holds control characters.");
+            return null;
+        }
+        return trimmed;
+    }
+
+    /// <summary>A name from <typeparamref name="TEnum"/>, matched without regard to case ("priorYearInvoice").</summary>
+    public TEnum? Enum<TEnum>(string field, string? value, bool required = true, IEnumerable<TEnum>? allowed = null)
+        where TEnum : struct, System.Enum
+    {
+        var choices = (allowed ?? System.Enum.GetValues<TEnum>()).ToList();
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            if (required)
+            {
+                Add(field, $"{Leaf(field)} is required: one of {Names(choices)}.");
+            }
+            return null;
+        }
+        if (value.All(char.IsAsciiLetter) && System.Enum.TryParse<TEnum>(value, ignoreCase: true, out var parsed) && choices.Contains(parsed))
+        {
+            return parsed;
+        }
+        Add(field, $"'{Clip(value)}' is not allowed here; use one of {Names(choices)}.");
+        return null;
+    }
+
+    /// <summary>An amount in pounds, as a JSON string ("1,234.56", "(12.00)") or number (1234.56), read exactly, never through a double.</summary>
+    public Pence? Amount(string field, JsonElement? value, bool required = true)
+    {
+        if (value is not { } element || element.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
+        {
+            if (required)
+            {
+                Add(field, $"{Leaf(field)} is required, in pounds (\"1234.56\").");
+            }
+            return null;
+        }
+        var text = element.ValueKind switch
+        {
+            JsonValueKind.String => element.GetString(),
+            JsonValueKind.Number => element.GetRawText(),
+            _ => null,
+        };
+        if (text is null)
+        {
+            Add(field, $"{Leaf(field)} is an amount in pounds, as a string (\"1234.56\") or a number, not {element.ValueKind.ToString().ToLowerInvariant()}.");
+            return null;
+        }
+        if (!Pence.TryParse(text, Pence.DefaultParseCeiling, out var amount, out var error))
+        {
+            Add(field, error);
+            return null;
+        }
+        return amount;
+    }
+
+    /// <summary>A financial month number, 1 (April) to 12 (March).</summary>
+    public int? Month(string field, int? value, bool required = true)
+    {
+        if (value is not { } month)
+        {
+            if (required)
+            {
+                Add(field, $"{Leaf(field)} is required: the financial month, 1 (April) to 12 (March).");
+            }
+            return null;
+        }
+        if (month is < 1 or > 12)
+        {
+            Add(field, $"Month {month} is not a financial month: use 1 (April) to 12 (March).");
+            return null;
+        }
+        return month;
+    }
+
+    /// <summary>Runs a domain constructor, turning the refusal it throws into a problem for <paramref name="field"/>.</summary>
+    public bool TryBuild<T>(string field, Func<T> build, [NotNullWhen(true)] out T? built)
+        where T : class
+    {
+        try
+        {
+            built = build();
+            return true;
+        }
+        catch (ArgumentException e)
+        {
+            Add(field, FirstSentence(e.Message));
+            built = null;
+            return false;
+        }
+    }
+
+    /// <summary>An exception's message without the " (Parameter 'x')" .NET appends.</summary>
+    public static string FirstSentence(string message)
+    {
+        var cut = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
+        var text = cut >= 0 ? message[..cut] : message;
+        var actual = text.IndexOf("\nActual value was", StringComparison.Ordinal);
+        return actual >= 0 ? text[..actual].Trim() : text.Trim();
+    }
+
+    public static string Clip(string value) => value.Length <= 60 ? value : value[..60] + "…";
+
+    public static string Names<TEnum>(IEnumerable<TEnum> values)
+        where TEnum : struct, System.Enum =>
+        string.Join(", ", values.Select(v => JsonNamingPolicy.CamelCase.ConvertName(v.ToString())));
+
+    private static string Leaf(string field)
+    {
+        var dot = field.LastIndexOf('.');
+        return dot >= 0 ? field[(dot + 1)..] : field;
+    }
+}

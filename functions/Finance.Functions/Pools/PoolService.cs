@@ -1,0 +1,126 @@
+using Azure;
+using Finance.Domain.Calendar;
+using Finance.Functions.Access;
+using Finance.Functions.Outcomes;
+using Finance.Storage;
+using Finance.Storage.Pools;
+using NodaTime;
+
+namespace Finance.Functions.Pools;
+
+/// <param name="HostOrganisation">Organisation id of the host partner.</param>
+/// <param name="PartnerOrganisations">Organisation ids of the other partners; left out, a replace keeps the current ones.</param>
+/// <param name="PoolManagers">Principal ids of the managers; left out, a replace keeps the current ones.</param>
+/// <param name="AutoClose">Whether the month-end timer closes months itself when nothing blocks; left out, a replace keeps the current setting.</param>
+public sealed record PoolBody(
+    string? Name, string? HostOrganisation, string? FinancialYear, IReadOnlyList<string?>? PartnerOrganisations = null, IReadOnlyList<string?>? PoolManagers = null,
+    bool? AutoClose = null);
+
+public sealed record PoolResource(
+    string PoolId, string Name, string HostOrganisation, string FinancialYear, IReadOnlyList<string> PartnerOrganisations,
+    IReadOnlyList<string> PoolManagers, bool AutoClose, Instant CreatedAt, Instant UpdatedAt)
+{
+    public static PoolResource From(PoolRecord pool)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        return new(pool.PoolId, pool.Name, pool.HostOrganisation, pool.Year.ToString(), pool.PartnerOrganisations, pool.PoolManagers, pool.AutoClose,
+            pool.CreatedAt, pool.UpdatedAt);
+    }
+}
+
+/// <summary>A stored record's version as an ETag, and If-Match compared with it (ignoring the weak marker clients may drop).</summary>
+public static class Versions
+{
+    public static string? Of(ETag etag) => etag == default ? null : etag.ToString("H");
+
+    public static bool Same(string ifMatch, ETag stored) =>
+        string.Equals(StripWeak(ifMatch), StripWeak(stored.ToString("H")), StringComparison.Ordinal);
+
+    /// <summary>No If-Match, or <c>*</c>: any version will do.</summary>
+    public static bool Any(string? ifMatch) => string.IsNullOrEmpty(ifMatch) || ifMatch.Trim() == "*";
+
+    private static string StripWeak(string etag) => etag.Trim().StartsWith("W/", StringComparison.Ordinal) ? etag.Trim()[2..] : etag.Trim();
+}
+
+/// <summary>Creating and replacing pools: who is party to them and who manages them.</summary>
+public sealed class PoolService(PoolStore pools, IClock clock)
+{
+    private static Refusal Changed(string detail) => new(RefusalKind.PreconditionFailed, "The pool has changed.", detail);
+
+    public static Outcome<PoolResource> Get(PoolInScope scope)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        return scope.Pool is { } pool
+            ? Outcome.Of(PoolResource.From(pool)) with { Version = Versions.Of(pool.ETag) }
+            : Refusal.NoPool(scope.PoolId);
+    }
+
+    /// <summary>
+    /// Creates the pool, or replaces it if the version access was decided on is still the stored one (and, with
+    /// <paramref name="ifMatch"/>, the version the caller read). Streams, agreement and lines are kept; any change is a
+    /// new set-up version, so postings checked against the old one are refused.
+    /// </summary>
+    public async Task<Outcome<PoolResource>> PutAsync(PoolInScope scope, PoolBody body, string? ifMatch, Caller caller, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(caller);
+        var errors = PoolFields.Validate(body);
+        if (errors.Count > 0)
+        {
+            return Refusal.Invalid(errors);
+        }
+        var existing = scope.Pool;
+        var host = body.HostOrganisation!;
+        var partners = (body.PartnerOrganisations?.OfType<string>() ?? existing?.PartnerOrganisations ?? [])
+            .Where(p => p != host).Distinct(StringComparer.Ordinal).ToList();
+        var managers = (body.PoolManagers?.OfType<string>() ?? existing?.PoolManagers ?? []).Distinct(StringComparer.Ordinal).ToList();
+        // A pool manager who is not an administrator reaches this pool only as one of its managers (or as its creator),
+        // and stays one: otherwise they could create a pool nobody manages, or lock themselves out by mistake.
+        if (!AccessRules.ManagePool.ReachOf(caller).HasFlag(Reach.Everything) && !managers.Contains(caller.Id, StringComparer.Ordinal))
+        {
+            managers.Add(caller.Id);
+        }
+        if (managers.Count > PoolFields.MaxPoolManagers)
+        {
+            return Refusal.Invalid("poolManagers", $"At most {PoolFields.MaxPoolManagers} poolManagers, including you.");
+        }
+        var now = clock.GetCurrentInstant();
+        var record = new PoolRecord(
+            scope.PoolId, body.Name!.Trim(), host, FinancialYear.Parse(body.FinancialYear!.Trim()), partners, managers, existing?.CreatedAt ?? now, now, default)
+        {
+            SetupVersion = (existing?.SetupVersion ?? 0) + 1,
+            AutoClose = body.AutoClose ?? existing?.AutoClose ?? false,
+            Streams = existing?.Streams ?? [],
+            Agreement = existing?.Agreement,
+        };
+        try
+        {
+            if (existing is null)
+            {
+                if (!Versions.Any(ifMatch))
+                {
+                    return Changed("If-Match names a version of a pool that does not exist.");
+                }
+                var added = await pools.AddAsync(record, cancellationToken);
+                return Outcome.Of(PoolResource.From(added), Done.Created) with
+                {
+                    Version = Versions.Of(added.ETag),
+                    Location = $"/api/pools/{scope.PoolId}",
+                };
+            }
+            // With If-Match only the version the caller read may be replaced. The write is conditional on the version
+            // access was decided on either way, so a change since then (a manager removed, say) is refused too.
+            if (!Versions.Any(ifMatch) && !Versions.Same(ifMatch!, existing.ETag))
+            {
+                return Changed("Someone else changed this pool since you read it; read it again and reapply your change.");
+            }
+            var updated = await pools.ReplaceAsync(existing, record, cancellationToken);
+            return Outcome.Of(PoolResource.From(updated)) with { Version = Versions.Of(updated.ETag) };
+        }
+        catch (StaleRecordException)
+        {
+            return Changed("Someone else changed this pool since you read it; read it again and reapply your change.");
+        }
+    }
+}

@@ -1,0 +1,324 @@
+using System.Text.Json;
+using Finance.Domain.Model;
+using Finance.Domain.Principals;
+using Finance.Functions.Access;
+using Finance.Functions.Http;
+using Finance.Functions.Outcomes;
+using Finance.Functions.Pools;
+using Finance.Storage;
+using Finance.Storage.Directory;
+using Finance.Storage.Pools;
+using NodaTime;
+using NodaTime.Text;
+
+namespace Finance.Functions.Setup;
+
+public sealed record StreamBody(
+    string? Kind, string? Name, string? Nature, string? Funder = null, string? Conditions = null, string? SpendBy = null, string? PassThroughTo = null);
+
+public sealed record ContributionBody(string? Partner, string? Stream, JsonElement? AnnualAmount);
+
+public sealed record ShareBody(string? Partner, decimal? Percent);
+
+public sealed record RiskShareBody(string? Rule, bool? IncludeCapital = null, IReadOnlyList<ShareBody?>? Shares = null);
+
+public sealed record AgreementBody(IReadOnlyList<ContributionBody?>? Contributions, RiskShareBody? RiskShare, string? Underspend);
+
+/// <param name="Amounts">For customMonthly: twelve amounts in pounds, month 1 (April) first.</param>
+/// <param name="Month">For lumpSum: the month the whole budget falls in.</param>
+public sealed record ProfileBody(string? Kind, IReadOnlyList<JsonElement>? Amounts = null, int? Month = null);
+
+public sealed record LineBody(
+    string? FundingSource, string? Title, string? Host, int? StartMonth = null, ProfileBody? Profile = null, string? Commissioner = null, string? Notes = null);
+
+public sealed record LineResource(
+    string LineId, string FundingSource, string Title, string Host, int StartMonth, ProfileDocument Profile, string? Commissioner, string? Notes,
+    Instant CreatedAt, string CreatedBy, Instant UpdatedAt, string UpdatedBy);
+
+public sealed record SetupResource(
+    string PoolId, long SetupVersion, IReadOnlyList<StreamDocument> Streams, AgreementDocument? Agreement, IReadOnlyList<LineResource> Lines);
+
+/// <summary>
+/// Setting a pool up after it is created: its funding streams, the section 75 agreement's terms (contributions, risk
+/// share, underspend) and its lines. Budgets are not set here: a line's budget is what the pool manager commits to it
+/// through the ledger, and allocations and contributions received are ledger entries too.
+/// </summary>
+public sealed class SetupService(PoolSetupStore setups, OrganisationStore organisations, IClock clock)
+{
+    private const int MaxWriteAttempts = 5;
+
+    public async Task<Outcome<StreamDocument>> PutStreamAsync(
+        PoolInScope scope, string streamId, StreamBody body, string? ifMatch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        ArgumentNullException.ThrowIfNull(body);
+        if (scope.Pool is null)
+        {
+            return Refusal.NoPool(scope.PoolId);
+        }
+        var errors = new FieldErrors();
+        var kind = errors.Enum<FundingStreamKind>("kind", body.Kind);
+        var name = errors.Text("name", body.Name, Finance.Domain.Limits.MaxNameLength, required: true);
+        var nature = errors.Enum<FundingNature>("nature", body.Nature);
+        var funder = errors.Id("funder", body.Funder, required: false);
+        var conditions = errors.Text("conditions", body.Conditions, Finance.Domain.Limits.MaxTextLength);
+        var passThroughTo = errors.Id("passThroughTo", body.PassThroughTo, required: false);
+        string? spendBy = null;
+        if (!string.IsNullOrWhiteSpace(body.SpendBy))
+        {
+            if (LocalDatePattern.Iso.Parse(body.SpendBy.Trim()) is { Success: true } date)
+            {
+                spendBy = LocalDatePattern.Iso.Format(date.Value);
+            }
+            else
+            {
+                errors.Add("spendBy", "spendBy is a date written yyyy-MM-dd.");
+            }
+        }
+        if (errors.Any)
+        {
+            return Refusal.Invalid(errors.ToDictionary());
+        }
+        if (passThroughTo is not null && await organisations.GetAsync(passThroughTo, cancellationToken) is null)
+        {
+            return Refusal.Invalid("passThroughTo", $"There is no organisation '{passThroughTo}'; add it first (PUT /api/organisations/{passThroughTo}).", "Unknown organisation.");
+        }
+        if (funder is not null && !scope.Pool.Parties.Organisations.Contains(funder, StringComparer.Ordinal))
+        {
+            return Refusal.Invalid("funder", $"'{funder}' is not a partner in pool '{scope.PoolId}'; add it to the pool's partnerOrganisations first.", "Unknown organisation.");
+        }
+        var document = new StreamDocument(streamId, SetupJson.Name(kind!.Value), name!, SetupJson.Name(nature!.Value), funder, conditions, spendBy, passThroughTo);
+        return await ChangeAsync(scope, ifMatch, "kind", stored =>
+        {
+            var streams = stored.Pool.Streams.Where(s => s.Id != streamId).Append(document).OrderBy(s => s.Id, StringComparer.Ordinal).ToList();
+            return (stored.Pool with { Streams = streams }, null);
+        }, (_, _) => document, null, cancellationToken);
+    }
+
+    public async Task<Outcome<AgreementDocument>> PutAgreementAsync(PoolInScope scope, AgreementBody body, string? ifMatch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        ArgumentNullException.ThrowIfNull(body);
+        if (scope.Pool is null)
+        {
+            return Refusal.NoPool(scope.PoolId);
+        }
+        var errors = new FieldErrors();
+        var contributions = new List<ContributionDocument>();
+        var parties = scope.Pool.Parties.Organisations.ToHashSet(StringComparer.Ordinal);
+        for (var i = 0; i < (body.Contributions?.Count ?? 0); i++)
+        {
+            var field = $"contributions[{i}]";
+            if (body.Contributions![i] is not { } c)
+            {
+                errors.Add(field, "A contribution is an object with partner, stream and annualAmount.");
+                continue;
+            }
+            var partner = errors.Id($"{field}.partner", c.Partner);
+            var stream = errors.Id($"{field}.stream", c.Stream);
+            var amount = errors.Amount($"{field}.annualAmount", c.AnnualAmount);
+            if (partner is not null && !parties.Contains(partner))
+            {
+                errors.Add($"{field}.partner", $"'{partner}' is not a partner in pool '{scope.PoolId}'.");
+            }
+            if (partner is not null && stream is not null && amount is { } pence)
+            {
+                contributions.Add(new ContributionDocument(partner, stream, pence.Value));
+            }
+        }
+        var rule = errors.Enum<RiskShareKind>("riskShare.rule", body.RiskShare?.Rule);
+        var shares = new List<ShareDocument>();
+        for (var i = 0; i < (body.RiskShare?.Shares?.Count ?? 0); i++)
+        {
+            var field = $"riskShare.shares[{i}]";
+            if (body.RiskShare!.Shares![i] is not { } share)
+            {
+                errors.Add(field, "A share is an object with partner and percent.");
+                continue;
+            }
+            var partner = errors.Id($"{field}.partner", share.Partner);
+            if (share.Percent is not { } percent)
+            {
+                errors.Add($"{field}.percent", "percent is required.");
+            }
+            else if (partner is not null)
+            {
+                shares.Add(new ShareDocument(partner, percent));
+            }
+        }
+        if (rule == RiskShareKind.FixedPercentages && shares.Count == 0 && !errors.Any)
+        {
+            errors.Add("riskShare.shares", "Fixed percentages need each partner's share.");
+        }
+        var underspend = errors.Enum<UnderspendRule>("underspend", body.Underspend);
+        if (errors.Any)
+        {
+            return Refusal.Invalid(errors.ToDictionary());
+        }
+        var document = new AgreementDocument(
+            contributions, new RiskShareDocument(SetupJson.Name(rule!.Value), body.RiskShare?.IncludeCapital ?? false, shares), SetupJson.Name(underspend!.Value));
+        return await ChangeAsync(scope, ifMatch, "contributions",
+            stored => (stored.Pool with { Agreement = document }, null), (_, _) => document, null, cancellationToken);
+    }
+
+    public async Task<Outcome<LineResource>> PutLineAsync(
+        PoolInScope scope, string lineId, LineBody body, string? ifMatch, Caller caller, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(caller);
+        if (scope.Pool is null)
+        {
+            return Refusal.NoPool(scope.PoolId);
+        }
+        var errors = new FieldErrors();
+        var source = errors.Id("fundingSource", body.FundingSource);
+        var title = errors.Text("title", body.Title, Finance.Domain.Limits.MaxNameLength, required: true);
+        var host = errors.Id("host", body.Host);
+        var startMonth = errors.Month("startMonth", body.StartMonth ?? 1);
+        var commissioner = errors.Id("commissioner", body.Commissioner, required: false);
+        var notes = errors.Text("notes", body.Notes, Finance.Domain.Limits.MaxTextLength);
+        var profile = ReadProfile(body.Profile, errors);
+        var parties = scope.Pool.Parties.Organisations.ToHashSet(StringComparer.Ordinal);
+        if (host is not null && !parties.Contains(host))
+        {
+            errors.Add("host", $"'{host}' is not a partner in pool '{scope.PoolId}'; a line is hosted by one of the pool's organisations.");
+        }
+        if (commissioner is not null && !parties.Contains(commissioner))
+        {
+            errors.Add("commissioner", $"'{commissioner}' is not a partner in pool '{scope.PoolId}'.");
+        }
+        if (errors.Any)
+        {
+            return Refusal.Invalid(errors.ToDictionary());
+        }
+        if (!scope.Pool.Streams.Any(s => s.Id == source))
+        {
+            return Refusal.Unprocessable(new Dictionary<string, string[]>
+            {
+                ["fundingSource"] = [$"Pool '{scope.PoolId}' holds no funding stream '{source}'; add it first (PUT .../streams/{source})."],
+            }, "The line names something the pool does not have.");
+        }
+        var now = clock.GetCurrentInstant();
+        var created = false;
+        return await ChangeAsync(scope, ifMatch, "profile", stored =>
+        {
+            var existing = stored.Line(lineId);
+            created = existing is null;
+            var line = new LineDocument(lineId, source!, title!, host!, startMonth!.Value, profile!, commissioner, notes,
+                existing?.CreatedAt ?? now, existing?.CreatedBy ?? caller.Id, now, caller.Id);
+            return (stored.Pool, line);
+        }, (_, line) => ToResource(line!), () => created, cancellationToken);
+    }
+
+    public async Task<Outcome<SetupResource>> GetAsync(PoolInScope scope, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        if (scope.Pool is null || await setups.ReadAsync(scope.PoolId, cancellationToken) is not { } stored)
+        {
+            return Refusal.NoPool(scope.PoolId);
+        }
+        return Outcome.Of(new SetupResource(
+            stored.Pool.PoolId, stored.Pool.SetupVersion, stored.Pool.Streams, stored.Pool.Agreement, stored.Lines.Select(ToResource).ToList()))
+            with { Version = Versions.Of(stored.Pool.ETag) };
+    }
+
+    public static LineResource ToResource(LineDocument l) =>
+        new(l.LineId, l.FundingSource, l.Title, l.Host, l.StartMonth, l.Profile, l.Commissioner, l.Notes, l.CreatedAt, l.CreatedBy, l.UpdatedAt, l.UpdatedBy);
+
+    private static ProfileDocument? ReadProfile(ProfileBody? body, FieldErrors errors)
+    {
+        if (body is null)
+        {
+            return new ProfileDocument(SetupJson.Name(ProfileKind.StraightLine));
+        }
+        var kind = errors.Enum<ProfileKind>("profile.kind", body.Kind);
+        switch (kind)
+        {
+            case ProfileKind.CustomMonthly:
+                if (body.Amounts is not { Count: 12 } amounts)
+                {
+                    errors.Add("profile.amounts", "A customMonthly profile needs twelve amounts in pounds, month 1 (April) first.");
+                    return null;
+                }
+                var pence = new List<long>();
+                for (var i = 0; i < 12; i++)
+                {
+                    if (errors.Amount($"profile.amounts[{i}]", amounts[i]) is { } amount)
+                    {
+                        pence.Add(amount.Value);
+                    }
+                }
+                return pence.Count == 12 ? new ProfileDocument(SetupJson.Name(ProfileKind.CustomMonthly), pence) : null;
+            case ProfileKind.LumpSum:
+                return errors.Month("profile.month", body.Month) is { } month ? new ProfileDocument(SetupJson.Name(ProfileKind.LumpSum), Month: month) : null;
+            case ProfileKind.StraightLine:
+                return new ProfileDocument(SetupJson.Name(ProfileKind.StraightLine));
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>
+    /// Reads the set-up, applies <paramref name="change"/>, checks the result is a set-up the domain accepts (else 422
+    /// naming <paramref name="field"/>), and writes it with If-Match on the pool row. Without the caller's If-Match a
+    /// race with another change is retried; with it, 412.
+    /// </summary>
+    private async Task<Outcome<TResource>> ChangeAsync<TResource>(
+        PoolInScope scope, string? ifMatch, string field, Func<StoredSetup, (PoolRecord Next, LineDocument? Line)> change,
+        Func<PoolRecord, LineDocument?, TResource> respond, Func<bool>? created, CancellationToken cancellationToken)
+    {
+        var changed = new Refusal(RefusalKind.PreconditionFailed, "The pool has changed.",
+            "Someone changed this pool's set-up since you read it; read it again and reapply your change.");
+        for (var attempt = 1; ; attempt++)
+        {
+            var stored = await setups.ReadAsync(scope.PoolId, cancellationToken);
+            if (stored is null)
+            {
+                return Refusal.NoPool(scope.PoolId);
+            }
+            // Access was decided on the version the middleware read; a write must not outlive a change to who may make it.
+            if (!SameParties(stored.Pool.Parties, scope.Pool!.Parties))
+            {
+                return changed with { Detail = "The pool's partners or managers changed while you were changing it; send it again." };
+            }
+            if (!Versions.Any(ifMatch) && !Versions.Same(ifMatch!, stored.Pool.ETag))
+            {
+                return changed;
+            }
+            var (next, line) = change(stored);
+            var lines = line is null ? stored.Lines : stored.Lines.Where(l => l.LineId != line.LineId).Append(line).ToList();
+            if (line is not null && stored.Line(line.LineId) is null && lines.Count > Finance.Domain.Limits.MaxLinesPerPool)
+            {
+                return new Refusal(RefusalKind.Unprocessable, "Too many lines.", $"A pool holds at most {Finance.Domain.Limits.MaxLinesPerPool} lines.");
+            }
+            var proposed = new StoredSetup(next, lines);
+            var directory = await organisations.GetManyAsync(proposed.OrganisationIds, cancellationToken);
+            try
+            {
+                proposed.ToLedgerSetup(directory);
+            }
+            catch (Exception e) when (e is ArgumentException or KeyNotFoundException or FormatException)
+            {
+                return Refusal.Invalid(new Dictionary<string, string[]> { [field] = [FieldErrors.FirstSentence(e.Message)] }, "The set-up would not be consistent.");
+            }
+            try
+            {
+                var written = await setups.WriteAsync(stored.Pool, next, line, stored.Line(line?.LineId ?? "") is null && line is not null, cancellationToken);
+                var resource = respond(written, line);
+                return Outcome.Of(resource, created?.Invoke() == true ? Done.Created : Done.Ok) with { Version = Versions.Of(written.ETag) };
+            }
+            catch (StaleRecordException)
+            {
+                if (!Versions.Any(ifMatch) || attempt >= MaxWriteAttempts)
+                {
+                    return changed with { Detail = "Someone changed this pool's set-up at the same moment; read it again and reapply your change." };
+                }
+            }
+        }
+    }
+
+    private static bool SameParties(PoolParties a, PoolParties b) =>
+        a.PoolId == b.PoolId && a.HostOrganisation == b.HostOrganisation
+        && a.PartnerOrganisations.SequenceEqual(b.PartnerOrganisations) && a.Managers.SequenceEqual(b.Managers);
+}
