@@ -85,12 +85,12 @@ fi
 cat <<MSG
 
 The function app is running on http://127.0.0.1:$port behind the local Functions host (Ctrl-C stops both, and the
-Azurite it started). Timers fire on their schedules; the host fires one now with its admin API and the master key.
-Every function but health needs the function key, and a token; scripts/mint-token.sh mints development ones (demo
-users: ada, priya, alice, hamid, pat, audrey):
+Azurite it started). Every function but health needs the function key, and a token; scripts/mint-token.sh mints
+development ones (demo users: ada, priya, alice, hamid, pat, audrey):
   curl http://127.0.0.1:$port/api/health
   curl -H "x-functions-key: $function_key" -H "Authorization: Bearer \$(scripts/mint-token.sh --user pat)" \\
     http://127.0.0.1:$port/api/pools/riverside-place
+Timers fire on their schedules; the host's admin API, with the master key, fires one now:
   curl -X POST -H "x-functions-key: $master_key" -H "Content-Type: application/json" -d '{"input":""}' \\
     http://127.0.0.1:$port/admin/functions/Heartbeat
 MSG
