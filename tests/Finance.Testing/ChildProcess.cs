@@ -3,7 +3,7 @@ using System.Text;
 
 namespace Finance.Testing;
 
-/// <summary>A process the tests start (Azurite, the handler): its output kept for failure messages, bounded, and a stop
+/// <summary>A process the tests start (Azurite): its output kept for failure messages, bounded, and a stop
 /// that takes its children with it.</summary>
 public sealed class ChildProcess : IDisposable
 {

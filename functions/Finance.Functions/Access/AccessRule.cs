@@ -40,7 +40,7 @@ public enum AccessKind
 
 /// <summary>
 /// Who may call one function, declared beside the function (<c>[Access(Rule.X)]</c> on its <c>[Function]</c> method) and enforced by
-/// <see cref="HttpFunctionMiddleware"/> before the handler runs. The README's access table and the access matrix test are
+/// <see cref="HttpFunctionMiddleware"/> before the function runs. The README's access table and the access matrix test are
 /// generated from these rules, so the three cannot drift apart.
 /// </summary>
 public sealed class AccessRule
