@@ -105,4 +105,47 @@ public sealed class CloseChainTests(StorageAzurite azurite) : IClassFixture<Stor
         await wrongSeq.Should().ThrowAsync<ArgumentException>();
         (await chain.TipAsync(pool, Year, default)).Should().Be((0, null));
     }
+
+    [Fact]
+    public async Task A_read_that_lands_between_an_appends_tip_and_its_link_waits_for_the_link_instead_of_refusing_it()
+    {
+        var pool = StorageAzurite.UniqueName("pool-");
+        var chain = new CloseChain(Storage);
+        await chain.AppendAsync(pool, Year, Close(pool, 4), null, default);
+        var second = await chain.AppendAsync(pool, Year, Close(pool, 5), null, default);
+        var blob = Storage.Container(StorageNames.StatementsContainer).GetBlobClient(second.BlobName);
+
+        // As an append leaves it between its two writes: the tip names link 2, whose blob is not there yet.
+        await blob.DeleteAsync();
+        var reading = new CloseChain(Storage).ReadCheckedAsync(pool, Year, default);
+        await Task.Delay(60);
+        await blob.UploadAsync(BinaryData.FromBytes(second.Bytes));
+        var read = await reading;
+
+        read.Should().HaveCount(2);
+        read.Should().OnlyContain(l => l.Unconfirmed == null);
+        read[1].Confirmed.Sha256.Should().Be(second.Sha256);
+    }
+
+    [Fact]
+    public async Task A_link_the_chain_does_not_vouch_for_is_read_but_never_confirmed()
+    {
+        var pool = StorageAzurite.UniqueName("pool-");
+        var chain = new CloseChain(Storage);
+        var first = await chain.AppendAsync(pool, Year, Close(pool, 4), null, default);
+        var second = await chain.AppendAsync(pool, Year, Close(pool, 5), null, default);
+        await Storage.Container(StorageNames.StatementsContainer).GetBlobClient(second.BlobName).DeleteAsync();
+
+        var read = await new CloseChain(Storage).ReadCheckedAsync(pool, Year, default);
+
+        read.Should().ContainSingle();
+        read[0].Unconfirmed.Should().Contain(first.BlobName).And.Contain("tip records link 2");
+        var serve = () => read[0].Confirmed;
+        serve.Should().Throw<FrozenRecordIntegrityException>().Which.BlobName.Should().Be(first.BlobName);
+        CloseChain.Unconfirmed([first, second], 0, 2, second.Sha256).Should().BeNull("link 2 names link 1 and the tip names link 2");
+        CloseChain.Unconfirmed([first, second with { Sha256 = new string('0', 64) }], 1, 2, second.Sha256)
+            .Should().Contain("the chain's tip records " + second.Sha256);
+        CloseChain.Unconfirmed([first with { Sha256 = new string('0', 64) }, second], 0, 2, second.Sha256)
+            .Should().Contain("the link after it records " + first.Sha256);
+    }
 }

@@ -3,6 +3,7 @@ using Finance.Functions.Catalog;
 using Finance.Functions.Http;
 using Finance.Functions.Pools;
 using Finance.Storage;
+using Finance.Storage.Closes;
 using Finance.Storage.Pools;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -33,6 +34,9 @@ public sealed partial class HttpFunctionMiddleware(
     [LoggerMessage(Level = LogLevel.Information, Message = "{Function}: bearer token refused: {Reason}")]
     private static partial void TokenRefused(ILogger logger, string function, string reason);
 
+    [LoggerMessage(Level = LogLevel.Critical, Message = "{Function}: frozen record {Blob} failed its integrity check and was not served: {Reason}")]
+    private static partial void IntegrityFailed(ILogger logger, Exception exception, string function, string blob, string reason);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "{Function} failed; answered {Status} without detail")]
     private static partial void Failed(ILogger logger, Exception exception, string function, int status);
 
@@ -59,6 +63,18 @@ public sealed partial class HttpFunctionMiddleware(
                 result.Value = null;
                 await answer.ExecuteAsync(http);
             }
+        }
+        catch (FrozenRecordIntegrityException e) when (!http.Response.HasStarted)
+        {
+            // Loud: a record of a closed month was altered, removed or replaced in storage. It is not served.
+            IntegrityFailed(logger, e, name, e.BlobName, e.Reason);
+            http.Response.Clear();
+            await TypedResults.Problem(
+                statusCode: StatusCodes.Status500InternalServerError, title: "The frozen record failed its integrity check.",
+                detail: $"{e.BlobName} is not the record its chain of closes vouches for, so it is not served. " +
+                    "GET .../closes/{year}/verify lists every break; the record must be restored from its blob versions before it is read again.",
+                extensions: new Dictionary<string, object?> { ["record"] = e.BlobName })
+                .ExecuteAsync(http);
         }
         catch (Exception e) when (!http.Response.HasStarted)
         {

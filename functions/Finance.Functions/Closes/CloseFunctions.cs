@@ -191,6 +191,7 @@ public sealed class CloseFunctions(CloseService closes, JsonSerializerOptions js
             CloseOutcomeKind.NotEnded => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The month has not ended.", detail: outcome.Detail),
             CloseOutcomeKind.PreviousOpen => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The previous month is open.", detail: outcome.Detail),
             CloseOutcomeKind.YearEndImpossible => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The year cannot be closed yet.", detail: outcome.Detail),
+            CloseOutcomeKind.NextYearDepends => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Next year depends on this year end.", detail: outcome.Detail),
             CloseOutcomeKind.LaterClosed => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "A later month is closed.", detail: outcome.Detail),
             _ => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The month is not closed.", detail: outcome.Detail),
         };

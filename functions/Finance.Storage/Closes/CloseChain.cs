@@ -68,8 +68,12 @@ public sealed class CloseChain(LedgerStorage storage)
             var bytes = (await StoredBlobs.ReadAsync(Container, name, cancellationToken).ConfigureAwait(false)).Content;
             links.Add(new StoredLink(name, Parse(name, bytes), bytes, Hash(bytes)));
         }
-        // Kept only when the links read are exactly the tip's (an append moves the tip before writing its link).
-        if (!fresh && links.Count == tipSeq && (links.Count == 0 ? tipSha is null : links[^1].Sha256 == tipSha))
+        // Kept only when the links read are exactly the tip's (an append moves the tip before writing its link) and each
+        // names the one before: a chain that fails its check is read again next time, so a restored link is seen at once.
+        // Links are immutable, so what is kept is what was checked; a link altered in storage after this instance read it
+        // is refused by every instance that reads it afterwards (verification always reads afresh).
+        if (!fresh && links.Count == tipSeq && (links.Count == 0 ? tipSha is null : links[^1].Sha256 == tipSha)
+            && links.Select((l, i) => i == 0 ? l.Link.PreviousSha256 is null : l.Link.PreviousSha256 == links[i - 1].Sha256).All(ok => ok))
         {
             // Bounded by size: the bytes stay with the links (verification reads afresh), so count them.
             var size = links.Sum(l => (long)l.Bytes.Length);
@@ -81,6 +85,69 @@ public sealed class CloseChain(LedgerStorage storage)
             chains[key] = (tipSeq, tipSha, links);
         }
         return links;
+    }
+
+    /// <summary>Reads of a chain caught between an append's two writes (the tip moved, its link not yet written) retried
+    /// this many times, <see cref="PendingRetryDelay"/> apart, before the newest link counts as unconfirmed.</summary>
+    private const int PendingRetries = 5;
+
+    private static readonly TimeSpan PendingRetryDelay = TimeSpan.FromMilliseconds(40);
+
+    /// <summary>
+    /// Every link, in order, each with whether the chain vouches for its bytes (see <see cref="Unconfirmed"/>): what is
+    /// served as the record is checked first. A read that lands between an append's tip and its link is read again.
+    /// </summary>
+    public async Task<IReadOnlyList<CheckedLink>> ReadCheckedAsync(string poolId, FinancialYear year, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var links = await ReadAsync(poolId, year, fresh: attempt > 0, cancellationToken).ConfigureAwait(false);
+            var (tipSeq, tipSha) = await TipAsync(poolId, year, cancellationToken).ConfigureAwait(false);
+            var pending = tipSeq != links.Count;
+            if (!pending || attempt == PendingRetries)
+            {
+                return links.Select((link, i) => new CheckedLink(link, Unconfirmed(links, i, tipSeq, tipSha))).ToList();
+            }
+            await Task.Delay(PendingRetryDelay, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Why the chain does not vouch for link <paramref name="index"/>, or null when it does: its sequence number must be
+    /// its place, and its SHA-256 the one the next link names as its previous (the last link: the one the tip records,
+    /// kept in the table, not in the container). Altering a link's bytes therefore shows at that link; altering its
+    /// successor as well to hide it shows at the successor, and so on to the tip.
+    /// </summary>
+    public static string? Unconfirmed(IReadOnlyList<StoredLink> links, int index, int tipSeq, string? tipSha)
+    {
+        ArgumentNullException.ThrowIfNull(links);
+        var link = links[index];
+        if (link.Link.Seq != index + 1)
+        {
+            return $"{link.BlobName} carries sequence number {link.Link.Seq} in place {index + 1}.";
+        }
+        if (index + 1 < links.Count)
+        {
+            return links[index + 1].Link.PreviousSha256 == link.Sha256
+                ? null
+                : $"{link.BlobName} hashes to {link.Sha256}, but the link after it records {links[index + 1].Link.PreviousSha256 ?? "none"}.";
+        }
+        if (tipSeq != links.Count)
+        {
+            return $"{link.BlobName} is link {links.Count}, but the chain's tip records link {tipSeq}.";
+        }
+        return tipSha == link.Sha256 ? null : $"{link.BlobName} hashes to {link.Sha256}, but the chain's tip records {tipSha ?? "none"}.";
+    }
+
+    /// <summary>A frozen CSV, refused unless its bytes hash to what its close recorded.</summary>
+    public async Task<byte[]> ReadCheckedCsvAsync(StoredLink close, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(close);
+        var name = close.Link.CsvBlob ?? throw new InvalidOperationException($"{close.BlobName} has no CSV.");
+        var bytes = await ReadBlobAsync(name, cancellationToken).ConfigureAwait(false);
+        return Hash(bytes) == close.Link.CsvSha256
+            ? bytes
+            : throw new FrozenRecordIntegrityException(name, $"{name} hashes to {Hash(bytes)}, but its close recorded {close.Link.CsvSha256}.");
     }
 
     /// <summary>A blob of the chain (a frozen CSV), exactly as written.</summary>
@@ -173,10 +240,19 @@ public sealed class CloseChain(LedgerStorage storage)
         return (seq, sha);
     }
 
+    /// <summary>A link as written, or a <see cref="FrozenRecordIntegrityException"/> (a storage invariant) naming it.</summary>
     private static CloseLink Parse(string name, byte[] bytes)
     {
-        var record = $"{StorageNames.StatementsContainer} blob {name}";
-        var link = ArchiveJson.Read<CloseLink>(bytes, record);
-        return link.Problem() is { } problem ? throw new StorageInvariantException(record, problem) : link;
+        CloseLink link;
+        try
+        {
+            link = ArchiveJson.Read<CloseLink>(bytes, $"{StorageNames.StatementsContainer} blob {name}");
+        }
+        catch (StorageInvariantException e)
+        {
+            // The reason stays in our words (the inner exception, for the log, has the serializer's).
+            throw new FrozenRecordIntegrityException(name, "it does not read back as the close link that was written.", e);
+        }
+        return link.Problem() is { } problem ? throw new FrozenRecordIntegrityException(name, problem) : link;
     }
 }

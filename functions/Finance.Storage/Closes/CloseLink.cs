@@ -82,11 +82,41 @@ public sealed record CloseLink(
 /// <summary>One partner's year-end settlement: positive net means the partner pays the pool.</summary>
 public sealed record SettlementRecord(string Partner, string Name, long OverspendPayablePence, long UnderspendReturnedPence, long NetPence);
 
+/// <summary>What next year's ledger carries into one funding stream from this year's closes of month 12.</summary>
+public sealed record CarriedRecord(string Stream, long Pence);
+
 /// <summary>The year-end close recorded with month 12's close: outturn, settlement and what was carried into next year.</summary>
 /// <param name="UnaccountedPence">Budget − outturn − (carried forward + returned − paid by partners): always zero.</param>
+/// <param name="CarryForwardEntryIds">The entries this close posted into next year: the carry-forward itself, or (when
+/// month 12 was closed before) the adjustments that bring what earlier closes carried to <see cref="CarriedForwardPence"/>.</param>
+/// <param name="Carried">Per stream, what next year's ledger carries from this year once this close's entries are posted
+/// (absent from records written before re-closes were adjusted; their total is <see cref="CarriedForwardPence"/>).</param>
+/// <param name="ReclosesBlob">For a re-close: the earlier close of month 12 whose carry-forward this one adjusts.</param>
+/// <param name="CarriedBeforePence">For a re-close: what next year's ledger carried from this year before it.</param>
 public sealed record YearEndRecord(
     long TotalBudgetPence, long TotalOutturnPence, long CarriedForwardPence, long ReturnedToPartnersPence, long PaidByPartnersPence, long UnaccountedPence,
-    IReadOnlyList<SettlementRecord> Settlement, IReadOnlyList<string> CarryForwardEntryIds, string NextYearPartition);
+    IReadOnlyList<SettlementRecord> Settlement, IReadOnlyList<string> CarryForwardEntryIds, string NextYearPartition,
+    IReadOnlyList<CarriedRecord>? Carried = null, string? ReclosesBlob = null, long? CarriedBeforePence = null);
 
 /// <summary>A link as stored: its blob name, bytes and their SHA-256.</summary>
 public sealed record StoredLink(string BlobName, CloseLink Link, byte[] Bytes, string Sha256);
+
+/// <summary>A link as read, and why the chain does not vouch for it (null when it does).</summary>
+public sealed record CheckedLink(StoredLink Stored, string? Unconfirmed)
+{
+    /// <summary>The link, refused as the record when the chain does not vouch for it.</summary>
+    public StoredLink Confirmed => Unconfirmed is null ? Stored : throw new FrozenRecordIntegrityException(Stored.BlobName, Unconfirmed);
+}
+
+/// <summary>
+/// A frozen record (a close link, its statement or its CSV) whose bytes are not the ones the chain vouches for: it was
+/// altered, removed or replaced in storage, or no longer reads back as the archive record it was written as. Never
+/// served as the record; the API answers 500 problem+json saying so, and verification names the break.
+/// </summary>
+public sealed class FrozenRecordIntegrityException(string blobName, string reason, Exception? innerException = null)
+    : StorageInvariantException($"{StorageNames.StatementsContainer} blob {blobName}", $"failed its integrity check: {reason}", innerException)
+{
+    public string BlobName { get; } = blobName;
+
+    public string Reason { get; } = reason;
+}

@@ -17,14 +17,18 @@ public sealed class CloseTests(PostingAppFixture fixture) : IClassFixture<Postin
 {
     private TestApp App => fixture.App;
 
-    private async Task<(HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response)> Send(HttpMethod method, string path, string token, object? body = null, Dictionary<string, string>? headers = null)
+    private Task<(HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response)> Send(HttpMethod method, string path, string token, object? body = null, Dictionary<string, string>? headers = null) =>
+        Send(App, method, path, token, body, headers);
+
+    private static async Task<(HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response)> Send(
+        TestApp app, HttpMethod method, string path, string token, object? body = null, Dictionary<string, string>? headers = null)
     {
         var all = new Dictionary<string, string>(headers ?? []);
         if (method == HttpMethod.Post)
         {
             all["Idempotency-Key"] = Guid.NewGuid().ToString("N");
         }
-        var response = await App.SendAsync(method, path, token, body is null ? null : JsonContent.Create(body), all);
+        var response = await app.SendAsync(method, path, token, body is null ? null : JsonContent.Create(body), all);
         var text = await response.Content.ReadAsStringAsync();
         var isJson = response.Content.Headers.ContentType?.MediaType?.EndsWith("json", StringComparison.Ordinal) == true;
         return (response.StatusCode, text.Length == 0 || !isJson ? default : JsonDocument.Parse(text).RootElement.Clone(), response);
@@ -191,6 +195,118 @@ public sealed class CloseTests(PostingAppFixture fixture) : IClassFixture<Postin
         var problems = verification.GetProperty("problems").EnumerateArray().Select(p => p.GetString()).ToList();
         problems.Should().Contain(p => p!.Contains("chain is broken", StringComparison.Ordinal), "the second link's previous hash no longer matches");
         problems.Should().Contain(p => p!.Contains("programme-manager annual budget", StringComparison.Ordinal), "the altered amount differs from the journal");
+    }
+
+    /// <summary>Overwrites a blob of the statements container as someone with the account key could (links are
+    /// written once through the app; storage itself does not stop the key's holder).</summary>
+    private async Task<string> Tamper(string blobName, string find, string replace)
+    {
+        var blob = App.Storage.Container(StorageNames.StatementsContainer).GetBlobClient(blobName);
+        var text = (await blob.DownloadContentAsync()).Value.Content.ToString();
+        var altered = text.Replace(find, replace, StringComparison.Ordinal);
+        altered.Should().NotBe(text, $"{blobName} holds {find}");
+        await blob.UploadAsync(BinaryData.FromString(altered), new Azure.Storage.Blobs.Models.BlobUploadOptions());
+        return text;
+    }
+
+    private static void ShouldBeRefusedAsTampered((HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response) answer, string blobName, string what)
+    {
+        answer.Status.Should().Be(HttpStatusCode.InternalServerError, what);
+        answer.Response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json", what);
+        answer.Body.GetProperty("title").GetString().Should().Be("The frozen record failed its integrity check.", what);
+        answer.Body.GetProperty("record").GetString().Should().Be(blobName, what);
+        answer.Body.GetProperty("detail").GetString().Should().Contain("verify", what);
+        answer.Response.Headers.Contains("X-Frozen-Statement").Should().BeFalse(what);
+    }
+
+    [Fact]
+    public async Task Every_way_of_reading_a_frozen_record_refuses_one_that_fails_its_hash_and_serves_the_months_that_hold()
+    {
+        var r = await RiversideThroughApi.CreateAsync(App);
+        var blobs = new List<string>();
+        for (var month = 1; month <= 3; month++)
+        {
+            var (status, link, _) = await Close(r, month);
+            status.Should().Be(HttpStatusCode.Created);
+            blobs.Add(link.GetProperty("blob").GetString()!);
+        }
+        var (_, before, _) = await Send(HttpMethod.Get, $"{r.Path}/statements/2024-25/2", r.PartnerViewer);
+
+        // One amount inside month 2's frozen statement is altered in storage, after this instance read and checked it.
+        await Tamper(blobs[1], "\"annualBudgetPence\":4800000", "\"annualBudgetPence\":4700000");
+        var (kept, keptBody, _) = await Send(HttpMethod.Get, $"{r.Path}/statements/2024-25/2", r.PartnerViewer);
+        kept.Should().Be(HttpStatusCode.OK, "this instance holds the bytes it checked, which are the record");
+        keptBody.GetProperty("totals").ToString().Should().Be(before.GetProperty("totals").ToString(), "never the altered figures");
+
+        // Every instance that reads it now refuses it, every way it is read.
+        await using var fresh = await TestApp.StartAsync();
+        foreach (var format in new[] { "", "?format=csv", "?format=xlsx", "?format=json&pence=true" })
+        {
+            ShouldBeRefusedAsTampered(await Send(fresh, HttpMethod.Get, $"{r.Path}/statements/2024-25/2{format}", r.PartnerViewer), blobs[1], $"month 2{format}");
+        }
+        ShouldBeRefusedAsTampered(await Send(fresh, HttpMethod.Get, $"{r.Path}/closes/2024-25", r.Auditor), blobs[1], "the list of closes");
+        (await Send(fresh, HttpMethod.Get, $"{r.Path}/statements/2024-25/2", r.PartnerViewer, headers: new() { ["If-None-Match"] = "*" }))
+            .Status.Should().Be(HttpStatusCode.InternalServerError, "not even a 304 vouches for it");
+        fresh.App.Log(400).Should().Contain("failed its integrity check and was not served").And.Contain(blobs[1]);
+
+        // The months whose records hold are still served.
+        (await Send(fresh, HttpMethod.Get, $"{r.Path}/statements/2024-25/1", r.PartnerViewer)).Status
+            .Should().Be(HttpStatusCode.OK, "month 1's link is the one month 2's names");
+        var (three, _, threeResponse) = await Send(fresh, HttpMethod.Get, $"{r.Path}/statements/2024-25/3?format=csv", r.PartnerViewer);
+        three.Should().Be(HttpStatusCode.OK, "month 3's link is the one the chain's tip records");
+        threeResponse.Headers.GetValues("X-Frozen-Statement").Single().Should().Be(blobs[2]);
+
+        var (_, verification, _) = await Send(fresh, HttpMethod.Get, $"{r.Path}/closes/2024-25/verify", r.Auditor);
+        verification.GetProperty("holds").GetBoolean().Should().BeFalse();
+        verification.GetProperty("problems").EnumerateArray().Should().Contain(p => p.GetString()!.StartsWith(blobs[2], StringComparison.Ordinal)
+            && p.GetString()!.Contains("chain is broken", StringComparison.Ordinal), "verify names where the chain breaks");
+
+        // Restored byte for byte, it is the record again, at once.
+        await Tamper(blobs[1], "\"annualBudgetPence\":4700000", "\"annualBudgetPence\":4800000");
+        var (restored, again, _) = await Send(fresh, HttpMethod.Get, $"{r.Path}/statements/2024-25/2", r.PartnerViewer);
+        restored.Should().Be(HttpStatusCode.OK);
+        again.GetProperty("totals").ToString().Should().Be(before.GetProperty("totals").ToString());
+    }
+
+    [Fact]
+    public async Task A_frozen_csv_or_the_last_link_altered_in_storage_is_refused_and_named()
+    {
+        var r = await RiversideThroughApi.CreateAsync(App);
+        var (_, first, _) = await Close(r, 1);
+        var (_, second, _) = await Close(r, 2);
+        var firstCsv = first.GetProperty("blob").GetString()!.Replace(".json", ".csv", StringComparison.Ordinal);
+        var last = second.GetProperty("blob").GetString()!;
+
+        // A frozen CSV is checked against the hash its close recorded on every read.
+        await Tamper(firstCsv, "48000.00,4000.00", "48000.00,3000.00");
+        ShouldBeRefusedAsTampered(await Send(HttpMethod.Get, $"{r.Path}/statements/2024-25/1?format=csv", r.PartnerViewer), firstCsv, "month 1's CSV");
+        (await Send(HttpMethod.Get, $"{r.Path}/statements/2024-25/1", r.PartnerViewer)).Status.Should().Be(HttpStatusCode.OK, "its JSON link holds");
+
+        // The newest link has no successor: the chain's tip, kept in the table, vouches for it.
+        await Tamper(last, "\"by\":\"manager-", "\"by\":\"someone-");
+        await using var fresh = await TestApp.StartAsync();
+        ShouldBeRefusedAsTampered(await Send(fresh, HttpMethod.Get, $"{r.Path}/statements/2024-25/2", r.PartnerViewer), last, "month 2");
+        ShouldBeRefusedAsTampered(await Send(fresh, HttpMethod.Get, $"{r.Path}/closes/2024-25", r.Auditor), last, "the list of closes");
+        var (_, verification, _) = await Send(fresh, HttpMethod.Get, $"{r.Path}/closes/2024-25/verify", r.Auditor);
+        var problems = verification.GetProperty("problems").EnumerateArray().Select(p => p.GetString()!).ToList();
+        problems.Should().Contain(p => p.StartsWith(firstCsv, StringComparison.Ordinal));
+        problems.Should().Contain(p => p.Contains("recorded tip", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_link_that_no_longer_reads_back_is_refused_and_verify_names_it()
+    {
+        var r = await RiversideThroughApi.CreateAsync(App);
+        var (_, link, _) = await Close(r, 1);
+        var first = link.GetProperty("blob").GetString()!;
+
+        // Not yet read since the close moved the tip, so this instance reads the altered bytes.
+        await Tamper(first, "\"format\":\"finance.close-link/1\"", "\"format\":\"finance.close-link/1\",\"format\":1");
+        ShouldBeRefusedAsTampered(await Send(HttpMethod.Get, $"{r.Path}/statements/2024-25/1", r.PartnerViewer), first, "month 1");
+        var (status, verification, _) = await Send(HttpMethod.Get, $"{r.Path}/closes/2024-25/verify", r.Auditor);
+        status.Should().Be(HttpStatusCode.OK);
+        verification.GetProperty("holds").GetBoolean().Should().BeFalse();
+        verification.GetProperty("problems")[0].GetString().Should().StartWith(first).And.Contain("does not read back");
     }
 
     [Fact]
