@@ -37,4 +37,24 @@ public sealed class OpenApiTests(PostingAppFixture fixture) : IClassFixture<Post
         schemas.GetProperty("Amount").GetProperty("properties").EnumerateObject().Select(p => p.Name).Should().BeEquivalentTo("pence", "pounds");
         paths.EnumerateObject().Select(p => p.Name).Should().NotContain(n => !n.StartsWith("/api/", StringComparison.Ordinal), "timers are not part of the public API");
     }
+
+    [Fact]
+    public async Task The_document_describes_the_import_resumption_and_the_row_ranges_of_a_failed_import()
+    {
+        using var response = await fixture.App.SendAsync(HttpMethod.Get, "api/openapi.json", TestApp.Token("reader", [], Role.PartnerViewer));
+        var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        var resumption = document.GetProperty("paths").GetProperty("/api/pools/{poolId}/imports/{importId}/resumption").GetProperty("post");
+        resumption.GetProperty("operationId").GetString().Should().Be("ResumeImport");
+        resumption.GetProperty("summary").GetString().Should().Contain("did not apply");
+        resumption.GetProperty("responses").GetProperty("202").GetProperty("content").GetProperty("application/json").GetProperty("schema")
+            .GetProperty("$ref").GetString().Should().EndWith("ImportResource");
+        resumption.GetProperty("responses").EnumerateObject().Select(r => r.Name).Should().Contain(["400", "403", "404", "409"]);
+        document.GetProperty("paths").GetProperty("/api/pools/{poolId}/imports").GetProperty("post").GetProperty("responses")
+            .EnumerateObject().Select(r => r.Name).Should().Contain("409");
+
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        schemas.GetProperty("ImportResource").GetProperty("properties").EnumerateObject().Select(p => p.Name)
+            .Should().Contain(["appliedRows", "unappliedRows", "resumptions", "failure"]);
+        schemas.GetProperty("RowRange").GetProperty("properties").EnumerateObject().Select(p => p.Name).Should().BeEquivalentTo("from", "to");
+    }
 }

@@ -18,7 +18,7 @@ public sealed partial class ImportFunctions(ImportService imports, ILogger<Impor
 
     [Function("PostImport")]
     [Access(Rule.UploadActuals)]
-    [Summary("Upload a CSV of actuals (columns pool, line, month, amount, reference, memo; header row; UTF-8; comma or semicolon; up to 50,000 rows). Needs an Idempotency-Key. 202 with the import; 422 listing every problem.")]
+    [Summary("Upload a CSV of actuals (columns pool, line, month, amount, reference, memo; header row; UTF-8; comma or semicolon; up to 50,000 rows). Needs an Idempotency-Key. 202 with the import; 422 listing every problem; 409 naming the earlier import of the same bytes.")]
     [Responds(typeof(ImportResource), StatusCodes.Status202Accepted)]
     [Problems(400, 403, 404, 409, 413, 415, 422)]
     public async Task<IResult> PostImport(
@@ -50,18 +50,30 @@ public sealed partial class ImportFunctions(ImportService imports, ILogger<Impor
             return e.Status == StatusCodes.Status400BadRequest ? Problems.Validation("", "The file is empty.") : e.ToResult();
         }
         var upload = new UploadRequest(request.Query["fileName"].ToString(), bytes, IdempotencyKeys.For(key!, request, bytes));
-        var outcome = await imports.UploadAsync(context.Pool(), context.Caller(), upload, cancellationToken);
-        if (outcome.Value is { Replayed: true })
+        return Answer(await imports.UploadAsync(context.Pool(), context.Caller(), upload, cancellationToken), http);
+    }
+
+    [Function("ResumeImport")]
+    [Access(Rule.UploadActuals)]
+    [Summary("Resume a failed import: post the rows that did not apply (a deliberate re-submission of them), exactly once, as a new attempt of the same import; no body. Needs an Idempotency-Key. 202 with the import; 409 naming its status unless it failed.")]
+    [Responds(typeof(ImportResource), StatusCodes.Status202Accepted)]
+    [Problems(400, 403, 404, 409)]
+    public async Task<IResult> ResumeImport(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "pools/{poolId}/imports/{importId}/resumption")] HttpRequest request, string poolId,
+        string importId, FunctionContext context, CancellationToken cancellationToken)
+    {
+        var (key, refusal) = IdempotencyKeys.Read(request);
+        if (refusal is not null)
         {
-            http.Response.Headers[Answers.ReplayedHeader] = "true";
+            return Answers.Problem(refusal, request.HttpContext);
         }
-        return Answers.Of(outcome.Value is { } answer ? Outcome.Of(answer.Import, outcome.Done) with { Location = outcome.Location }
-            : Outcome.Refuse<ImportResource>(outcome.Refusal!), http);
+        var outcome = await imports.ResumeAsync(context.Pool(), context.Caller(), importId, IdempotencyKeys.For(key!, request, []), cancellationToken);
+        return Answer(outcome, request.HttpContext);
     }
 
     [Function("GetImport")]
     [Access(Rule.ReadPool)]
-    [Summary("An import's progress: status, rows applied of rows total, and why it failed if it did.")]
+    [Summary("An import's progress: status, rows applied of rows total, and, if it failed, why and which file rows applied (appliedRows) and which did not (unappliedRows).")]
     [Responds(typeof(ImportResource))]
     [Problems(404)]
     public async Task<IResult> GetImport(
@@ -95,6 +107,17 @@ public sealed partial class ImportFunctions(ImportService imports, ILogger<Impor
         }
         request.HttpContext.Response.Headers.ContentDisposition = $"attachment; filename=\"{importId}.csv\"";
         return TypedResults.Bytes(bytes, "text/csv");
+    }
+
+    /// <summary>An upload or resumption: the import (202, Location), marked when it repeats an Idempotency-Key.</summary>
+    private static IResult Answer(Outcome<ImportAnswer> outcome, HttpContext http)
+    {
+        if (outcome.Value is { Replayed: true })
+        {
+            http.Response.Headers[Answers.ReplayedHeader] = "true";
+        }
+        return Answers.Of(outcome.Value is { } answer ? Outcome.Of(answer.Import, outcome.Done) with { Location = outcome.Location }
+            : Outcome.Refuse<ImportResource>(outcome.Refusal!), http);
     }
 
     /// <summary>Every two minutes: an import whose instance went away is picked up by the next one awake.</summary>

@@ -16,7 +16,8 @@ namespace Finance.Functions.Imports;
 /// Applies an accepted CSV import to the ledger, chunk by chunk, and resumes one that stopped (a crash, a restart, a
 /// lost instance) where it left off. Exactly-once comes from the ledger, not from the progress counter: each chunk is
 /// one atomic posting under its own idempotency key (<c>import-{id}-{chunk}</c>) with entry ids derived from the file's
-/// rows, so a chunk posted again after a crash is answered from its first posting and writes nothing.
+/// rows, so a chunk posted again after a crash is answered from its first posting and writes nothing. A failed import
+/// that is resumed (<see cref="ImportService.ResumeAsync"/>) is carried on the same way, from the chunk refused.
 /// </summary>
 public sealed partial class ImportRunner(
     ImportStore imports, PoolSetupStore setups, PostingService postings, IClock clock, JsonSerializerOptions json,
@@ -65,25 +66,13 @@ public sealed partial class ImportRunner(
             return; // another runner took it in the meantime
         }
 
-        if (await setups.ReadWithLedgerAsync(poolId, cancellationToken) is not { } setup)
+        var plan = await PlanAsync(record, cancellationToken);
+        if (plan.Problem is { } problem)
         {
-            await FinishAsync(record, ImportStatus.Failed, "The pool no longer exists.", cancellationToken);
+            await FinishAsync(record, ImportStatus.Failed, problem, cancellationToken);
             return;
         }
-        var (stored, ledgerSetup) = setup;
-        var bytes = await imports.ReadFileAsync(record, cancellationToken);
-        if (!string.Equals(Convert.ToHexStringLower(SHA256.HashData(bytes)), record.FileSha256, StringComparison.Ordinal))
-        {
-            await FinishAsync(record, ImportStatus.Failed, "The stored file is not the one uploaded (its SHA-256 differs).", cancellationToken);
-            return;
-        }
-        var entries = Entries(record, bytes, stored, ledgerSetup, out var problem);
-        if (entries is null)
-        {
-            await FinishAsync(record, ImportStatus.Failed, problem!, cancellationToken);
-            return;
-        }
-        var chunks = PostingSize.Split(entries, withIdempotency: true);
+        var (chunks, ledgerSetup) = (plan.Chunks, plan.Ledger!);
         var lastWrite = DateTimeOffset.UtcNow;
         for (var i = record.ChunksApplied; i < chunks.Count; i++)
         {
@@ -114,6 +103,29 @@ public sealed partial class ImportRunner(
         Applied(logger, importId, poolId, record.RowsApplied, chunks.Count);
     }
 
+    /// <summary>
+    /// The import's chunks, cut from the stored file against the pool as it is now, exactly as <see cref="RunAsync"/>
+    /// posts them (the split is deterministic); or why they cannot be (the pool is gone, the file changed or no longer
+    /// fits the pool).
+    /// </summary>
+    public async Task<ImportPlan> PlanAsync(ImportRecord record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        if (await setups.ReadWithLedgerAsync(record.PoolId, cancellationToken) is not { } setup)
+        {
+            return ImportPlan.Not("The pool no longer exists.");
+        }
+        var (stored, ledgerSetup) = setup;
+        var bytes = await imports.ReadFileAsync(record, cancellationToken);
+        if (!string.Equals(Convert.ToHexStringLower(SHA256.HashData(bytes)), record.FileSha256, StringComparison.Ordinal))
+        {
+            return ImportPlan.Not("The stored file is not the one uploaded (its SHA-256 differs).");
+        }
+        return Entries(record, bytes, stored, ledgerSetup, out var problem) is { } entries
+            ? new ImportPlan(PostingSize.Split(entries, withIdempotency: true), stored, ledgerSetup, null)
+            : ImportPlan.Not(problem!);
+    }
+
     /// <summary>The journal entries of the file's rows, grouped by line, checked against the pool as it is now; null with a reason when the
     /// file no longer fits the pool (a line was removed since the upload, say).</summary>
     public static List<JournalEntry>? Entries(ImportRecord record, byte[] bytes, StoredSetup stored, LedgerSetup ledgerSetup, out string? problem)
@@ -138,7 +150,8 @@ public sealed partial class ImportRunner(
             new LineId(r.Line), reference: r.Reference, memo: r.Memo)).ToList();
     }
 
-    private static int RowOf(JournalEntry entry) => int.Parse(entry.Id.Value[(entry.Id.Value.LastIndexOf('-') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>The file row an entry of an import was made from (its id ends in it).</summary>
+    public static int RowOf(JournalEntry entry) => int.Parse(entry.Id.Value[(entry.Id.Value.LastIndexOf('-') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Posts one chunk; null when it is in the ledger (now or from an earlier try), else why the ledger refused it.</summary>
     private async Task<string?> PostChunkAsync(
@@ -190,4 +203,10 @@ public sealed partial class ImportRunner(
     /// <summary>Replaces the record if it is still at the version read; null when someone else changed it.</summary>
     private Task<ImportRecord?> TryUpdateAsync(ImportRecord record, CancellationToken cancellationToken) =>
         imports.TryUpdateAsync(record, cancellationToken);
+}
+
+/// <summary>An import's chunks as the runner posts them, with the pool's set-up they were cut against; or why not.</summary>
+public sealed record ImportPlan(IReadOnlyList<IReadOnlyList<JournalEntry>> Chunks, StoredSetup? Stored, LedgerSetup? Ledger, string? Problem)
+{
+    public static ImportPlan Not(string problem) => new([], null, null, problem);
 }

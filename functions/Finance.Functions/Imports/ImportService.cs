@@ -14,15 +14,31 @@ using NodaTime;
 
 namespace Finance.Functions.Imports;
 
+/// <summary>An import. <see cref="AppliedRows"/> and <see cref="UnappliedRows"/> are given for a failed import read on its
+/// own (null in a listing, and while applying or applied): the file rows in the ledger and those not, from the chunk
+/// boundaries. <see cref="Resumptions"/> counts the times it was resumed after failing.</summary>
 public sealed record ImportResource(
     string ImportId, string PoolId, string Status, string FileName, long Bytes, string FileSha256, string UploadedBy, Instant UploadedAt,
-    int RowsTotal, int RowsApplied, int ChunksTotal, int ChunksApplied, long NetPence, Instant? FinishedAt, string? Failure)
+    int RowsTotal, int RowsApplied, int ChunksTotal, int ChunksApplied, long NetPence, Instant? FinishedAt, string? Failure, int Resumptions,
+    IReadOnlyList<RowRange>? AppliedRows, IReadOnlyList<RowRange>? UnappliedRows)
 {
-    public static ImportResource From(ImportRecord r)
+    /// <param name="plan">The import's chunks, for the row ranges of a failed import; none without it.</param>
+    public static ImportResource From(ImportRecord r, ImportPlan? plan = null)
     {
         ArgumentNullException.ThrowIfNull(r);
+        var (applied, unapplied) = r.Status == ImportStatus.Failed && plan is { Problem: null } ? RowRanges.Of(plan.Chunks, r.ChunksApplied) : (null, null);
         return new(r.ImportId, r.PoolId, SetupJson.Name(r.Status), r.FileName, r.Bytes, r.FileSha256, r.UploadedBy, r.UploadedAt, r.RowsTotal, r.RowsApplied,
-            r.ChunksTotal, r.ChunksApplied, r.NetPence, r.FinishedAt, r.Failure);
+            r.ChunksTotal, r.ChunksApplied, r.NetPence, r.FinishedAt, r.Failure, r.Resumptions, applied, unapplied);
+    }
+}
+
+/// <summary>An import named in a refusal: what it is, how it stands, and where to read it.</summary>
+public sealed record ImportReference(string ImportId, string Status, Instant UploadedAt, string Url)
+{
+    public static ImportReference Of(ImportRecord r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        return new(r.ImportId, SetupJson.Name(r.Status), r.UploadedAt, ImportService.UrlOf(r));
     }
 }
 
@@ -40,7 +56,9 @@ public sealed record UploadRequest(string? FileName, byte[] Bytes, IdempotencyKe
 /// <summary>
 /// CSV upload of a month's actuals. The whole file is checked first; any problem refuses it with every problem listed
 /// (row, column, value, reason) and nothing is stored or posted. A valid file is kept as uploaded in the imports
-/// container and becomes an import resource that applies in the background, chunk by chunk, exactly once.
+/// container and becomes an import resource that applies in the background, chunk by chunk, exactly once. A file is
+/// imported into a pool once: the same bytes again under another key are refused naming the first import; what of a
+/// failed import did not apply is posted by resuming it (<see cref="ResumeAsync"/>), never by uploading it again.
 /// </summary>
 public sealed class ImportService(
     PostingService postings, ImportRunner runner, ImportWorker worker, ImportStore imports, LedgerRepository ledger, IClock clock)
@@ -49,6 +67,9 @@ public sealed class ImportService(
     public const int MaxFileBytes = (int)FinanceApp.MaxRequestBodyBytes;
 
     public const int MaxFileNameLength = 200;
+
+    /// <summary>How often a resumption reads again after losing a race for the record (another resumption, a runner).</summary>
+    private const int MaxResumeTries = 5;
 
     public async Task<Outcome<ImportAnswer>> UploadAsync(PoolInScope scope, Caller caller, UploadRequest upload, CancellationToken cancellationToken)
     {
@@ -71,6 +92,11 @@ public sealed class ImportService(
         {
             return repeat;
         }
+        var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        if (await imports.FindByFileAsync(scope.PoolId, sha, cancellationToken) is { } earlier)
+        {
+            return Duplicate(earlier);
+        }
         if (await postings.SetupAsync(scope.Pool, cancellationToken) is not { } setup)
         {
             return LedgerRefusals.Busy;
@@ -87,16 +113,9 @@ public sealed class ImportService(
             return Refused(RefusalKind.Unprocessable, "The file was not accepted; nothing was posted.",
                 $"{parsed.ProblemCount} problem(s) in {parsed.DataRows} data row(s). Correct them all and upload the file again.", parsed.Problems, parsed.ProblemCount);
         }
-        var forbidden = parsed.Rows
-            .Select(r => (Row: r, Refusal: PoolAccess.MayPost(caller, stored.Pool.Parties, EntryKind.Actual, stored.Line(r.Line)?.Host)))
-            .Where(x => x.Refusal is not null)
-            .Select(x => new CsvProblem(x.Row.Row, "line", x.Row.Line, x.Refusal!))
-            .ToList();
-        if (forbidden.Count > 0)
+        if (Forbidden(caller, stored, parsed.Rows.Select(r => (r.Row, r.Line))) is { } forbidden)
         {
-            return Refused(RefusalKind.Forbidden, "Rows for lines you may not post to; nothing was posted.",
-                $"{forbidden.Count} row(s) are for lines hosted by an organisation you are not a finance lead of.", forbidden.Take(ActualsCsv.MaxProblemsListed).ToList(),
-                forbidden.Count);
+            return forbidden;
         }
 
         // A closed month refuses the whole file now, rather than part of it later.
@@ -107,7 +126,6 @@ public sealed class ImportService(
                 $"{closed} ({closed.Name}) is closed: the file has rows for it (the first is row {parsed.Rows.First(r => r.Month == closed).Row}). Post corrections in an open month.");
         }
 
-        var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
         var blobName = $"{scope.PoolId}/{importId}.csv";
         try
         {
@@ -130,8 +148,9 @@ public sealed class ImportService(
         };
         if (!await imports.TryAddAsync(record, cancellationToken))
         {
-            // A concurrent repeat of the same request got in first.
-            return await RepeatAsync(scope.PoolId, importId, upload.Key.RequestHash, cancellationToken) ?? LedgerRefusals.Busy;
+            // A concurrent repeat of the same request, or an upload of the same bytes under another key, got in first.
+            return await RepeatAsync(scope.PoolId, importId, upload.Key.RequestHash, cancellationToken)
+                ?? (await imports.FindByFileAsync(scope.PoolId, sha, cancellationToken) is { } first ? Duplicate(first) : LedgerRefusals.Busy);
         }
         worker.Enqueue(scope.PoolId, importId);
         return Accepted(record, replayed: false);
@@ -143,7 +162,11 @@ public sealed class ImportService(
         ArgumentNullException.ThrowIfNull(scope);
         if (scope.Pool is null || await runner.GetAsync(scope.PoolId, importId, cancellationToken) is not { } record)
         {
-            return Refusal.NotFound($"Pool '{scope.PoolId}' has no import '{importId}'.");
+            return NoImport(scope.PoolId, importId);
+        }
+        if (record.Status == ImportStatus.Failed)
+        {
+            return Outcome.Of(ImportResource.From(record, await runner.PlanAsync(record, cancellationToken)));
         }
         if (record.Status == ImportStatus.Applying && (record.LeaseUntil is null || record.LeaseUntil < clock.GetCurrentInstant()))
         {
@@ -157,7 +180,7 @@ public sealed class ImportService(
         ArgumentNullException.ThrowIfNull(scope);
         return scope.Pool is null
             ? Refusal.NoPool(scope.PoolId)
-            : Outcome.Of(new ImportList((await imports.ListAsync(scope.PoolId, cancellationToken)).Select(ImportResource.From).ToList()));
+            : Outcome.Of(new ImportList((await imports.ListAsync(scope.PoolId, cancellationToken)).Select(r => ImportResource.From(r)).ToList()));
     }
 
     /// <summary>The file exactly as uploaded.</summary>
@@ -166,9 +189,65 @@ public sealed class ImportService(
         ArgumentNullException.ThrowIfNull(scope);
         if (scope.Pool is null || await runner.GetAsync(scope.PoolId, importId, cancellationToken) is not { } record)
         {
-            return Refusal.NotFound($"Pool '{scope.PoolId}' has no import '{importId}'.");
+            return NoImport(scope.PoolId, importId);
         }
         return Outcome.Of(await imports.ReadFileAsync(record, cancellationToken));
+    }
+
+    /// <summary>
+    /// "Resume the rest": sets a failed import applying again, as a new attempt of the same import, so the runner posts
+    /// the chunks that did not apply, from the first one refused. Exactly once comes from the ledger as for any resumed
+    /// import: each chunk keeps its idempotency key and its entries their ids, so a chunk in the ledger is never posted
+    /// again. Under the caller's Idempotency-Key: its repeat answers the import as it now stands and resumes nothing.
+    /// Refused (409, naming its status) unless the import failed; the caller must be allowed to post every row left.
+    /// </summary>
+    public async Task<Outcome<ImportAnswer>> ResumeAsync(PoolInScope scope, Caller caller, string importId, IdempotencyKey key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(key);
+        if (scope.Pool is null)
+        {
+            return Refusal.NoPool(scope.PoolId);
+        }
+        var keyId = ResumptionKeyId(scope.PoolId, caller.Id, key.Key);
+        for (var attempt = 1; attempt <= MaxResumeTries; attempt++)
+        {
+            if (await imports.GetResumptionAsync(scope.PoolId, keyId, cancellationToken) is { } first)
+            {
+                return !string.Equals(first.RequestHash, key.RequestHash, StringComparison.Ordinal) ? LedgerRefusals.KeyReused
+                    : await runner.GetAsync(scope.PoolId, first.ImportId, cancellationToken) is { } resumed ? Accepted(resumed, replayed: true)
+                    : throw new StorageInvariantException($"Resumption '{keyId}' of pool '{scope.PoolId}' names import '{first.ImportId}', which does not exist.");
+            }
+            if (await runner.GetAsync(scope.PoolId, importId, cancellationToken) is not { } record)
+            {
+                return NoImport(scope.PoolId, importId);
+            }
+            if (record.Status != ImportStatus.Failed)
+            {
+                return NotFailed(record);
+            }
+            var plan = await runner.PlanAsync(record, cancellationToken);
+            if (plan.Problem is { } problem)
+            {
+                return Refusal.Conflict("The import cannot be resumed.", $"{problem} Nothing was changed.",
+                    new Dictionary<string, object?> { ["import"] = ImportReference.Of(record) });
+            }
+            var rest = plan.Chunks.Skip(record.ChunksApplied).SelectMany(c => c).Select(e => (Row: ImportRunner.RowOf(e), Line: e.Line!.Value));
+            if (Forbidden(caller, plan.Stored!, rest) is { } forbidden)
+            {
+                return forbidden;
+            }
+            var again = record with { Status = ImportStatus.Applying, Failure = null, FinishedAt = null, LeaseUntil = null, Resumptions = record.Resumptions + 1 };
+            var resumption = new ImportResumption(scope.PoolId, keyId, importId, caller.Id, key.Key, key.RequestHash, clock.GetCurrentInstant(), record.Failure!);
+            if (await imports.TryResumeAsync(again, resumption, cancellationToken) is { } written)
+            {
+                worker.Enqueue(scope.PoolId, importId);
+                return Accepted(written, replayed: false);
+            }
+            // Another resumption, or a repeat of this one, changed the record or used the key first: read again.
+        }
+        return LedgerRefusals.Busy;
     }
 
     /// <summary>Finishes the imports an instance left unfinished, within the invocation (so the host keeps this
@@ -184,8 +263,13 @@ public sealed class ImportService(
     }
 
     /// <summary>An import's id: from the pool, the uploader and their Idempotency-Key, so a repeat finds the first.</summary>
-    public static string ImportId(string poolId, string principal, string key) =>
-        "imp-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{poolId}\n{principal}\n{key}")))[..24];
+    public static string ImportId(string poolId, string principal, string key) => KeyHash("imp-", poolId, principal, key);
+
+    /// <summary>A resumption's row id: from the pool, the caller and their Idempotency-Key, so a repeat finds the first.</summary>
+    private static string ResumptionKeyId(string poolId, string principal, string key) => KeyHash("res-", poolId, principal, key);
+
+    private static string KeyHash(string prefix, string poolId, string principal, string key) =>
+        prefix + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{poolId}\n{principal}\n{key}")))[..24];
 
     private async Task<Outcome<ImportAnswer>?> RepeatAsync(string poolId, string importId, string hash, CancellationToken cancellationToken)
     {
@@ -196,11 +280,50 @@ public sealed class ImportService(
         return string.Equals(first.RequestHash, hash, StringComparison.Ordinal) ? Accepted(first, replayed: true) : LedgerRefusals.KeyReused;
     }
 
+    /// <summary>Where an import is read.</summary>
+    public static string UrlOf(ImportRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return $"/api/pools/{record.PoolId}/imports/{record.ImportId}";
+    }
+
     private static Outcome<ImportAnswer> Accepted(ImportRecord record, bool replayed) =>
-        Outcome.Of(new ImportAnswer(ImportResource.From(record), replayed), Done.Accepted) with
-        {
-            Location = $"/api/pools/{record.PoolId}/imports/{record.ImportId}",
-        };
+        Outcome.Of(new ImportAnswer(ImportResource.From(record), replayed), Done.Accepted) with { Location = UrlOf(record) };
+
+    private static Refusal NoImport(string poolId, string importId) => Refusal.NotFound($"Pool '{poolId}' has no import '{importId}'.");
+
+    /// <summary>409 for a file the pool has imported before, naming that import; never stored, never posted.</summary>
+    private static Refusal Duplicate(ImportRecord earlier)
+    {
+        var next = earlier.Status == ImportStatus.Failed
+            ? $"To post the rows of it that did not apply, resume it (a deliberate re-submission of the rows that did not apply): POST {UrlOf(earlier)}/resumption."
+            : "A resumption (POST .../resumption, a deliberate re-submission of the rows that did not apply) is only for an import that failed.";
+        return Refusal.Conflict("This file was imported before.",
+            $"Import '{earlier.ImportId}' of this pool, uploaded at {earlier.UploadedAt}, has exactly these bytes (SHA-256 {earlier.FileSha256}) and is "
+            + $"{SetupJson.Name(earlier.Status)}. Nothing was stored or posted. {next}",
+            new Dictionary<string, object?> { ["earlierImport"] = ImportReference.Of(earlier), ["resumption"] = $"{UrlOf(earlier)}/resumption" });
+    }
+
+    /// <summary>409 for resuming an import that did not fail, naming how it stands.</summary>
+    private static Refusal NotFailed(ImportRecord record) => Refusal.Conflict("Only a failed import can be resumed.",
+        $"Import '{record.ImportId}' is {SetupJson.Name(record.Status)}: "
+        + (record.Status == ImportStatus.Applied ? "every row of it is in the ledger." : "its rows are being posted.") + " Nothing was changed.",
+        new Dictionary<string, object?> { ["import"] = ImportReference.Of(record) });
+
+    /// <summary>403 listing the rows on lines the caller may not post actuals to, or null when they may post them all.</summary>
+    private static Refusal? Forbidden(Caller caller, StoredSetup stored, IEnumerable<(int Row, string Line)> rows)
+    {
+        var forbidden = rows
+            .Select(r => (r.Row, r.Line, Refusal: PoolAccess.MayPost(caller, stored.Pool.Parties, EntryKind.Actual, stored.Line(r.Line)?.Host)))
+            .Where(x => x.Refusal is not null)
+            .OrderBy(x => x.Row)
+            .Select(x => new CsvProblem(x.Row, "line", x.Line, x.Refusal!))
+            .ToList();
+        return forbidden.Count == 0 ? null
+            : Refused(RefusalKind.Forbidden, "Rows for lines you may not post to; nothing was posted.",
+                $"{forbidden.Count} row(s) are for lines hosted by an organisation you are not a finance lead of.", forbidden.Take(ActualsCsv.MaxProblemsListed).ToList(),
+                forbidden.Count);
+    }
 
     private static Refusal Refused(RefusalKind kind, string title, string detail, IReadOnlyList<CsvProblem> problems, int count) =>
         new(kind, title, detail, Extensions: new Dictionary<string, object?>

@@ -142,6 +142,31 @@ public sealed class AccessMatrixFixture : IAsyncLifetime
         return await PostActualAsync(TestApp.Token($"lead-{suffix}", [organisation], Role.FinanceLead), line);
     }
 
+    /// <summary>
+    /// A failed import of the finance lead standing in this relation, for a resumption of its own: a one-row file on
+    /// their line, applied, then set back in storage to failed before its one chunk (as a chunk refused would leave it;
+    /// the resumption then finds that chunk in the ledger and posts nothing twice).
+    /// </summary>
+    public async Task<string> FailedImportAsync(Relation relation)
+    {
+        using var upload = await App.PostAsync($"api/pools/{PoolId}/imports", TokenFor(Role.FinanceLead, relation), Csv(LineFor(relation)));
+        upload.StatusCode.Should().Be(HttpStatusCode.Accepted, await upload.Content.ReadAsStringAsync());
+        var importId = (await upload.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("importId").GetString()!;
+        var store = new Finance.Storage.Imports.ImportStore(App.Storage);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        Finance.Storage.Imports.ImportRecord? record;
+        while ((record = await store.GetAsync(PoolId, importId, CancellationToken.None))!.Status != Finance.Storage.Imports.ImportStatus.Applied && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+        var failed = record with
+        {
+            Status = Finance.Storage.Imports.ImportStatus.Failed, RowsApplied = 0, ChunksApplied = 0, NetPence = 0, Failure = "Matrix: set failed before its chunk.",
+        };
+        (await store.TryUpdateAsync(failed, CancellationToken.None)).Should().NotBeNull();
+        return importId;
+    }
+
     /// <summary>Closes month 1 (if open) as the pool's manager; answers "1".</summary>
     public async Task<string> CloseMonthOneAsync()
     {
@@ -202,6 +227,7 @@ public abstract class AccessMatrixCases(AccessMatrixFixture fixture)
         ["PostPosting"] = (_, role, relation) => JsonContent.Create(new { entries = new[] { SampleEntry(role, relation), SampleEntry(role, relation) } }),
         ["ReverseEntry"] = (_, _, _) => JsonContent.Create(new { reason = "Matrix reversal" }),
         ["PostImport"] = (f, _, relation) => f.Csv(AccessMatrixFixture.LineFor(relation)),
+        ["ResumeImport"] = (_, _, _) => null,
         ["CloseMonth"] = (_, _, _) => JsonContent.Create(new { overrideReason = "Matrix pool: no contributions booked" }),
         ["ReopenMonth"] = (_, _, _) => JsonContent.Create(new { reason = "Matrix reopening" }),
         ["RunMonthEnd"] = (_, _, _) => null,
@@ -334,6 +360,8 @@ public abstract class AccessMatrixCases(AccessMatrixFixture fixture)
                 // An organisation summary is of one of the caller's own organisations.
                 "organisationId" when functionName is "GetOrganisationPools" or "PutControlTotal" => fixture.OrganisationOf(relation),
                 "organisationId" => writes ? fixture.WriteOrganisation : fixture.ReadOrganisation,
+                // A resumption resumes a failed import once: each allowed case gets a failed import of its own.
+                "importId" when functionName is "ResumeImport" && allowed => await fixture.FailedImportAsync(relation),
                 "importId" => fixture.ReadImport,
                 "year" => "2024-25",
                 // Only month 1 is ever closed or reopened here (its postings are made before any case runs); a reopening

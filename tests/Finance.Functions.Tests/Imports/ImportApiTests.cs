@@ -24,25 +24,17 @@ public sealed class ImportAppFixture : IAsyncLifetime
     public async Task InitializeAsync() => App = await TestApp.StartAsync();
 
     public async Task DisposeAsync() => await App.DisposeAsync();
-}
 
-/// <summary>CSV upload through the HTTP API: all-or-nothing validation, the import resource, exactly-once application.</summary>
-public sealed class ImportApiTests(ImportAppFixture fixture) : IClassFixture<ImportAppFixture>
-{
-    private TestApp App => fixture.App;
-
-    private static string Csv(PoolScenario pool, int rows, string line = "programme-manager", int month = 6) =>
-        "pool,line,month,amount,reference,memo\n"
-        + string.Concat(Enumerable.Range(1, rows).Select(i => $"{pool.PoolId},{line},{month},{i}.{i % 100:00},INV-{i},row {i}\n"));
-
-    private static ByteArrayContent CsvContent(string csv)
+    /// <summary>A file's text as an upload's body.</summary>
+    public static ByteArrayContent CsvContent(string csv)
     {
         var content = new ByteArrayContent(Encoding.UTF8.GetBytes(csv));
         content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
         return content;
     }
 
-    private async Task<JsonElement> WaitUntilFinishedAsync(PoolScenario pool, string importId)
+    /// <summary>The import once it is no longer applying (or as it is after two minutes).</summary>
+    public async Task<JsonElement> WaitUntilFinishedAsync(PoolScenario pool, string importId)
     {
         var deadline = DateTime.UtcNow.AddSeconds(120);
         while (true)
@@ -55,18 +47,28 @@ public sealed class ImportApiTests(ImportAppFixture fixture) : IClassFixture<Imp
             await Task.Delay(100);
         }
     }
+}
+
+/// <summary>CSV upload through the HTTP API: all-or-nothing validation, the import resource, exactly-once application.</summary>
+public sealed class ImportApiTests(ImportAppFixture fixture) : IClassFixture<ImportAppFixture>
+{
+    private TestApp App => fixture.App;
+
+    private static string Csv(PoolScenario pool, int rows, string line = "programme-manager", int month = 6) =>
+        "pool,line,month,amount,reference,memo\n"
+        + string.Concat(Enumerable.Range(1, rows).Select(i => $"{pool.PoolId},{line},{month},{i}.{i % 100:00},INV-{i},row {i}\n"));
 
     [Fact]
     public async Task A_valid_file_is_kept_as_uploaded_and_applied_exactly_once_with_progress()
     {
         var pool = await PoolScenario.CreateAsync(App);
         var csv = "\uFEFF" + Csv(pool, 250).Replace("\n", "\r\n", StringComparison.Ordinal);
-        var accepted = await PoolScenario.Expect(App.PostAsync($"{pool.Path}/imports?fileName=june.csv", pool.CouncilLead, CsvContent(csv), "upload-1"), HttpStatusCode.Accepted);
+        var accepted = await PoolScenario.Expect(App.PostAsync($"{pool.Path}/imports?fileName=june.csv", pool.CouncilLead, ImportAppFixture.CsvContent(csv), "upload-1"), HttpStatusCode.Accepted);
         var importId = accepted.GetProperty("importId").GetString()!;
         accepted.GetProperty("rowsTotal").GetInt32().Should().Be(250);
         accepted.GetProperty("chunksTotal").GetInt32().Should().BeGreaterThan(1);
 
-        var done = await WaitUntilFinishedAsync(pool, importId);
+        var done = await fixture.WaitUntilFinishedAsync(pool, importId);
         done.GetProperty("status").GetString().Should().Be("applied", done.ToString());
         done.GetProperty("rowsApplied").GetInt32().Should().Be(250);
         done.GetProperty("netPence").GetInt64().Should().Be(Enumerable.Range(1, 250).Sum(i => (i * 100L) + (i % 100)));
@@ -79,10 +81,10 @@ public sealed class ImportApiTests(ImportAppFixture fixture) : IClassFixture<Imp
         using var file = await App.SendAsync(HttpMethod.Get, $"{pool.Path}/imports/{importId}/file", pool.Auditor);
         (await file.Content.ReadAsByteArrayAsync()).Should().Equal(Encoding.UTF8.GetBytes(csv), "the raw file is kept exactly as received");
 
-        var again = await PoolScenario.Expect(App.PostAsync($"{pool.Path}/imports?fileName=june.csv", pool.CouncilLead, CsvContent(csv), "upload-1"), HttpStatusCode.Accepted);
+        var again = await PoolScenario.Expect(App.PostAsync($"{pool.Path}/imports?fileName=june.csv", pool.CouncilLead, ImportAppFixture.CsvContent(csv), "upload-1"), HttpStatusCode.Accepted);
         again.GetProperty("importId").GetString().Should().Be(importId);
         (await pool.JournalAsync($"source=csv:{importId}")).Should().HaveCount(250, "a repeat of the key posts nothing");
-        await PoolScenario.Expect(App.PostAsync($"{pool.Path}/imports", pool.CouncilLead, CsvContent(Csv(pool, 3)), "upload-1"), HttpStatusCode.Conflict);
+        await PoolScenario.Expect(App.PostAsync($"{pool.Path}/imports", pool.CouncilLead, ImportAppFixture.CsvContent(Csv(pool, 3)), "upload-1"), HttpStatusCode.Conflict);
 
         var list = await PoolScenario.Expect(App.SendAsync(HttpMethod.Get, $"{pool.Path}/imports", pool.Viewer), HttpStatusCode.OK);
         list.GetProperty("imports").EnumerateArray().Select(i => i.GetProperty("importId").GetString()).Should().Equal(importId);
@@ -97,7 +99,7 @@ public sealed class ImportApiTests(ImportAppFixture fixture) : IClassFixture<Imp
         lines[3] = $"{pool.PoolId},programme-manager,13,10.00,INV-X,bad month";
         lines[7] = $"{pool.PoolId},no-such-line,6,1.234,INV-Y,two problems";
         lines[9] = lines[8];
-        var problem = await PoolScenario.Expect(App.PostAsync($"{pool.Path}/imports", pool.CouncilLead, CsvContent(string.Join('\n', lines))), HttpStatusCode.UnprocessableEntity);
+        var problem = await PoolScenario.Expect(App.PostAsync($"{pool.Path}/imports", pool.CouncilLead, ImportAppFixture.CsvContent(string.Join('\n', lines))), HttpStatusCode.UnprocessableEntity);
         var problems = problem.GetProperty("problems").EnumerateArray()
             .Select(p => (p.GetProperty("row").GetInt32(), p.GetProperty("column").GetString()))
             .ToList();
@@ -125,7 +127,7 @@ public sealed class ImportApiTests(ImportAppFixture fixture) : IClassFixture<Imp
     {
         var pool = await PoolScenario.CreateAsync(App);
         var problem = await PoolScenario.Expect(
-            App.PostAsync($"{pool.Path}/imports", pool.CouncilLead, CsvContent(template.Replace("{pool}", pool.PoolId, StringComparison.Ordinal))),
+            App.PostAsync($"{pool.Path}/imports", pool.CouncilLead, ImportAppFixture.CsvContent(template.Replace("{pool}", pool.PoolId, StringComparison.Ordinal))),
             HttpStatusCode.UnprocessableEntity);
         problem.GetProperty("problems").EnumerateArray().Select(p => p.GetProperty("column").GetString()).Should().Contain(column);
     }
@@ -135,14 +137,14 @@ public sealed class ImportApiTests(ImportAppFixture fixture) : IClassFixture<Imp
     {
         var pool = await PoolScenario.CreateAsync(App);
         var csv = Csv(pool, 2) + $"{pool.PoolId},frailty-service,6,5.00,T-1,not ours\n";
-        var problem = await PoolScenario.Expect(App.PostAsync($"{pool.Path}/imports", pool.CouncilLead, CsvContent(csv)), HttpStatusCode.Forbidden);
+        var problem = await PoolScenario.Expect(App.PostAsync($"{pool.Path}/imports", pool.CouncilLead, ImportAppFixture.CsvContent(csv)), HttpStatusCode.Forbidden);
         problem.GetProperty("problems").EnumerateArray().Single().GetProperty("row").GetInt32().Should().Be(4);
 
-        await PoolScenario.Expect(App.PostAsync($"{pool.Path}/imports", pool.ManagerToken, CsvContent(Csv(pool, 1))), HttpStatusCode.Forbidden);
-        await PoolScenario.Expect(App.SendAsync(HttpMethod.Post, $"{pool.Path}/imports", pool.CouncilLead, CsvContent(Csv(pool, 1))), HttpStatusCode.BadRequest);
+        await PoolScenario.Expect(App.PostAsync($"{pool.Path}/imports", pool.ManagerToken, ImportAppFixture.CsvContent(Csv(pool, 1))), HttpStatusCode.Forbidden);
+        await PoolScenario.Expect(App.SendAsync(HttpMethod.Post, $"{pool.Path}/imports", pool.CouncilLead, ImportAppFixture.CsvContent(Csv(pool, 1))), HttpStatusCode.BadRequest);
         var json = JsonContent.Create(new { rows = 1 });
         await PoolScenario.Expect(App.PostAsync($"{pool.Path}/imports", pool.CouncilLead, json), HttpStatusCode.UnsupportedMediaType);
-        await PoolScenario.Expect(App.PostAsync($"{pool.Path}/imports", pool.CouncilLead, CsvContent("")), HttpStatusCode.BadRequest);
+        await PoolScenario.Expect(App.PostAsync($"{pool.Path}/imports", pool.CouncilLead, ImportAppFixture.CsvContent("")), HttpStatusCode.BadRequest);
         await PoolScenario.Expect(App.SendAsync(HttpMethod.Get, $"{pool.Path}/imports/imp-000000000000000000000000", pool.Auditor), HttpStatusCode.NotFound);
         (await pool.JournalAsync("kind=actual")).Should().BeEmpty();
     }
@@ -152,7 +154,7 @@ public sealed class ImportApiTests(ImportAppFixture fixture) : IClassFixture<Imp
     {
         const int rows = 6000;
         var pool = await PoolScenario.CreateAsync(App);
-        var accepted = await PoolScenario.Expect(App.PostAsync($"{pool.Path}/imports", pool.CouncilLead, CsvContent(Csv(pool, rows))), HttpStatusCode.Accepted);
+        var accepted = await PoolScenario.Expect(App.PostAsync($"{pool.Path}/imports", pool.CouncilLead, ImportAppFixture.CsvContent(Csv(pool, rows))), HttpStatusCode.Accepted);
         var importId = accepted.GetProperty("importId").GetString()!;
         accepted.GetProperty("chunksTotal").GetInt32().Should().BeGreaterThan(4);
 
@@ -185,7 +187,7 @@ public sealed class ImportApiTests(ImportAppFixture fixture) : IClassFixture<Imp
         var resumed = await App.App.Host.InvokeTimerAsync(ImportFunctions.ResumeTimer);
         resumed.Status.Should().Be(Finance.LocalHost.InvocationStatus.Succeeded, App.App.Log());
 
-        var done = await WaitUntilFinishedAsync(pool, importId);
+        var done = await fixture.WaitUntilFinishedAsync(pool, importId);
         done.GetProperty("status").GetString().Should().Be("applied", done.ToString());
         done.GetProperty("rowsApplied").GetInt32().Should().Be(rows);
         var entries = (await App.Ledger().ReadAllEntriesAsync(partition)).Select(e => e.Entry).Where(e => e.Source.ImportId == importId).ToList();
@@ -203,7 +205,7 @@ public sealed class ImportApiTests(ImportAppFixture fixture) : IClassFixture<Imp
         var ledger = App.Ledger();
         var year = FinancialYear.Parse("2024/25");
         await ledger.CloseMonthAsync(new LedgerPartition(new PoolId(pool.PoolId), year), new FinancialMonth(year, 6));
-        var refused = await PoolScenario.Expect(App.PostAsync($"{pool.Path}/imports", pool.CouncilLead, CsvContent(Csv(pool, 5))), HttpStatusCode.Conflict);
+        var refused = await PoolScenario.Expect(App.PostAsync($"{pool.Path}/imports", pool.CouncilLead, ImportAppFixture.CsvContent(Csv(pool, 5))), HttpStatusCode.Conflict);
         refused.GetProperty("detail").GetString().Should().Contain("2024/25 M6").And.Contain("row 2");
         (await pool.JournalAsync("kind=actual")).Should().BeEmpty();
     }
