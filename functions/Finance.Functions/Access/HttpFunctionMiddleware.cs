@@ -137,6 +137,10 @@ public sealed partial class HttpFunctionMiddleware(
             }
             routeValues[parameter] = value!;
         }
+        if (await RequestShape.ProblemAsync(function.Http, http.Request, http.RequestAborted) is { } shape)
+        {
+            return shape;
+        }
 
         var caller = await callers.ResolveAsync(authentication.Principal!, http.RequestAborted);
         if (caller is null)

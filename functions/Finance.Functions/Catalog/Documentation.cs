@@ -26,3 +26,24 @@ public sealed class ProblemsAttribute(params int[] statuses) : Attribute
 {
     public IReadOnlyList<int> Statuses { get; } = statuses;
 }
+
+/// <summary>
+/// The query parameters a function reads, each at most once and never empty: the access middleware refuses any other
+/// (400 naming it) before the function runs, so a misspelt filter is never taken for "all". The function key's
+/// <c>code</c> is always allowed.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
+public sealed class QueryAttribute(params string[] names) : Attribute
+{
+    public IReadOnlyList<string> Names { get; } = names;
+}
+
+/// <summary>The JSON body a function reads: the access middleware refuses another Content-Type (415) before it runs.</summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
+public sealed class JsonRequestAttribute(Type body) : Attribute
+{
+    public Type Body { get; } = body;
+
+    /// <summary>The body may be left out altogether (no Content-Length, no Transfer-Encoding).</summary>
+    public bool Optional { get; init; }
+}

@@ -8,7 +8,11 @@ using Microsoft.Azure.Functions.Worker;
 namespace Finance.Functions.Catalog;
 
 /// <summary>An HTTP trigger as declared: route below the host's prefix, verbs (upper case) and authorization level.</summary>
-public sealed record HttpTriggerDeclaration(string Route, IReadOnlyList<string> Methods, AuthorizationLevel AuthLevel, IReadOnlyList<string> RouteParameters);
+/// <param name="Query">The query parameters the function reads (<see cref="QueryAttribute"/>).</param>
+/// <param name="Body">The JSON body it reads, if any (<see cref="JsonRequestAttribute"/>).</param>
+public sealed record HttpTriggerDeclaration(
+    string Route, IReadOnlyList<string> Methods, AuthorizationLevel AuthLevel, IReadOnlyList<string> RouteParameters,
+    IReadOnlyList<string> Query, JsonRequestAttribute? Body);
 
 /// <summary>A timer trigger as declared: an NCRONTAB schedule or <c>%Setting%</c>, and whether it runs at start-up.</summary>
 public sealed record TimerTriggerDeclaration(string Schedule, bool RunOnStartup);
@@ -75,7 +79,8 @@ public sealed partial class FunctionCatalog
                 method,
                 http is null ? null : new HttpTriggerDeclaration(
                     route, (http.Methods ?? []).Select(m => m.ToUpperInvariant()).ToList(), http.AuthLevel,
-                    RoutePatternFactory.Parse(route).Parameters.Select(p => p.Name).ToList()),
+                    RoutePatternFactory.Parse(route).Parameters.Select(p => p.Name).ToList(),
+                    method.GetCustomAttribute<QueryAttribute>()?.Names ?? [], method.GetCustomAttribute<JsonRequestAttribute>()),
                 timer is null ? null : new TimerTriggerDeclaration(timer.Schedule, timer.RunOnStartup),
                 method.GetCustomAttribute<AccessAttribute>()?.AccessRule));
         }
@@ -140,6 +145,15 @@ public sealed partial class FunctionCatalog
         {
             throw new InvalidOperationException(
                 $"{function.Name}: route parameter '{unknown}' has no rule in {nameof(RouteParameters)}; add the shape its values must have.");
+        }
+        if (http.Body is not null && http.Methods[0] is "GET" or "DELETE")
+        {
+            throw new InvalidOperationException($"{function.Name} answers {http.Methods[0]}, which carries no body, but declares a JSON body.");
+        }
+        if (http.Query.FirstOrDefault(q => string.Equals(q, Http.RequestShape.FunctionKeyParameter, StringComparison.OrdinalIgnoreCase)
+                || http.RouteParameters.Contains(q, StringComparer.OrdinalIgnoreCase)) is { } clash)
+        {
+            throw new InvalidOperationException($"{function.Name}: query parameter '{clash}' is the function key's or a route parameter's name.");
         }
         access.Check(function.Name, http.Methods[0], http.RouteParameters, http.AuthLevel == AuthorizationLevel.Anonymous);
     }

@@ -101,15 +101,33 @@ public static class OpenApiDocument
         var operation = new JsonObject
         {
             ["operationId"] = function.Name,
-            ["parameters"] = new JsonArray([.. function.Http!.RouteParameters.Select(p => (JsonNode)new JsonObject
-            {
-                ["name"] = p,
-                ["in"] = "path",
-                ["required"] = true,
-                ["schema"] = new JsonObject { ["type"] = "string" },
-            })]),
+            ["parameters"] = new JsonArray([
+                .. function.Http!.RouteParameters.Select(p => (JsonNode)new JsonObject
+                {
+                    ["name"] = p,
+                    ["in"] = "path",
+                    ["required"] = true,
+                    ["schema"] = new JsonObject { ["type"] = "string" },
+                }),
+                .. function.Http.Query.Select(q => (JsonNode)new JsonObject
+                {
+                    ["name"] = q,
+                    ["in"] = "query",
+                    ["required"] = false,
+                    ["allowEmptyValue"] = false,
+                    ["schema"] = new JsonObject { ["type"] = "string", ["minLength"] = 1 },
+                }),
+            ]),
             ["responses"] = responses,
         };
+        if (function.Http.Body is { } request)
+        {
+            operation["requestBody"] = new JsonObject
+            {
+                ["required"] = !request.Optional,
+                ["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = schemas.Reference(request.Body) } },
+            };
+        }
         if (method.GetCustomAttribute<SummaryAttribute>() is { } summary)
         {
             operation["summary"] = summary.Text;

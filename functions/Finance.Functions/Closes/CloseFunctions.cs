@@ -31,11 +31,12 @@ public sealed class CloseFunctions(CloseService closes, JsonSerializerOptions js
         YearEndRecord? YearEnd);
 
     [Function("CloseMonth")]
+    [JsonRequest(typeof(CloseBody), Optional = true)]
     [Access(Rule.ClosePool)]
     [Summary("Close a month: reconcile (blocking findings refuse it unless overrideReason is given), lock it, freeze its statement (JSON and CSV, written once, hash-chained). Closing twice changes nothing. Needs an Idempotency-Key.")]
     [Responds(typeof(LinkResource), StatusCodes.Status201Created)]
     [Responds(typeof(LinkResource))]
-    [Problems(400, 404, 409, 413)]
+    [Problems(400, 404, 409, 413, 415)]
     public async Task<IResult> CloseMonth(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = Closes + "/{month}")] HttpRequest request, string poolId, string year, string month,
         FunctionContext context, CancellationToken cancellationToken)
@@ -47,7 +48,7 @@ public sealed class CloseFunctions(CloseService closes, JsonSerializerOptions js
             return refused;
         }
         CloseBody body = new();
-        if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
+        if (RequestShape.HasBody(request))
         {
             try
             {
@@ -69,10 +70,11 @@ public sealed class CloseFunctions(CloseService closes, JsonSerializerOptions js
     }
 
     [Function("ReopenMonth")]
+    [JsonRequest(typeof(ReopenBody))]
     [Access(Rule.ClosePool)]
     [Summary("Reopen a closed month, with a reason; later months first. The frozen statement is kept and the reopening extends the chain. Needs an Idempotency-Key.")]
     [Responds(typeof(LinkResource), StatusCodes.Status201Created)]
-    [Problems(400, 404, 409, 413)]
+    [Problems(400, 404, 409, 413, 415)]
     public async Task<IResult> ReopenMonth(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = Closes + "/{month}/reopen")] HttpRequest request, string poolId, string year,
         string month, FunctionContext context, CancellationToken cancellationToken)

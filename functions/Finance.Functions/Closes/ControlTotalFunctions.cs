@@ -65,10 +65,11 @@ public sealed class ControlTotalFunctions(ControlTotalService totals, JsonSerial
     private const string Totals = "pools/{poolId}/control-totals/{year}/{month}";
 
     [Function("PutControlTotal")]
+    [JsonRequest(typeof(ControlTotalBody))]
     [Access(Rule.SubmitControlTotals)]
     [Summary("A partner's finance lead submits the month's control total from their own ledger for the pool's cost centre; reconciliation reports any difference from the pool's figures.")]
     [Responds(typeof(ControlTotal))]
-    [Problems(400, 403, 404, 413)]
+    [Problems(400, 403, 404, 413, 415)]
     public async Task<IResult> PutControlTotal(
         [HttpTrigger(AuthorizationLevel.Function, "put", Route = Totals + "/{organisationId}")] HttpRequest request,
         string poolId, string year, string month, string organisationId, FunctionContext context, CancellationToken cancellationToken)

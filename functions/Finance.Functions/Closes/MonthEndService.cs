@@ -133,6 +133,7 @@ public sealed partial class MonthEndFunctions(MonthEndService monthEnd, IClock c
     }
 
     [Function("RunMonthEnd")]
+    [Query("month")]
     [Access(Rule.ClosePool)]
     [Summary("Run month end for this pool now, as the timer would: reconcile the month due (or ?month=1-12), close it if the pool auto-closes and nothing blocks, and write a run report. Needs an Idempotency-Key.")]
     [Responds(typeof(MonthEndPoolResult))]

@@ -30,10 +30,11 @@ public sealed class MembershipFunctions(MembershipService memberships, JsonSeria
         Answers.Of(await memberships.GetAsync(principalId, cancellationToken), request.HttpContext);
 
     [Function("PutMembership")]
+    [JsonRequest(typeof(MembershipBody))]
     [Access(Rule.MaintainDirectory)]
     [Summary("Set a principal's organisations and roles (replacing what was recorded).")]
     [Responds(typeof(MembershipResource))]
-    [Problems(400, 413)]
+    [Problems(400, 413, 415)]
     public async Task<IResult> PutMembership(
         [HttpTrigger(AuthorizationLevel.Function, "put", Route = Principals + "/{principalId}")] HttpRequest request, string principalId,
         FunctionContext context, CancellationToken cancellationToken)

@@ -9,11 +9,12 @@ namespace Finance.Functions.Pools;
 public sealed class PoolFunctions(PoolService pools, JsonSerializerOptions json)
 {
     [Function("PutPool")]
+    [JsonRequest(typeof(PoolBody))]
     [Access(Rule.ManagePool)]
     [Summary("Create a pool, or replace its name, organisations, managers and year. Send If-Match with the ETag to guard against lost updates.")]
     [Responds(typeof(PoolResource))]
     [Responds(typeof(PoolResource), StatusCodes.Status201Created)]
-    [Problems(400, 404, 412, 413)]
+    [Problems(400, 404, 412, 413, 415)]
     public async Task<IResult> PutPool(
         [HttpTrigger(AuthorizationLevel.Function, "put", Route = "pools/{poolId}")] HttpRequest request, string poolId, FunctionContext context,
         CancellationToken cancellationToken)

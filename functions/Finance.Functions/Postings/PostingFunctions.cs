@@ -14,30 +14,33 @@ namespace Finance.Functions.Postings;
 public sealed class PostingFunctions(PostingService postings, JsonSerializerOptions json)
 {
     [Function("PostEntry")]
+    [JsonRequest(typeof(EntryBody))]
     [Access(Rule.PostToPool)]
     [Summary("Post one entry (actual, prior-year invoice, accrual, forecast outturn, nil return; commitment, release, allocation, contribution, adjustment). Needs an Idempotency-Key.")]
     [Responds(typeof(PostingResource), StatusCodes.Status201Created)]
-    [Problems(400, 403, 404, 409, 413, 422)]
+    [Problems(400, 403, 404, 409, 413, 415, 422)]
     public Task<IResult> PostEntry(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "pools/{poolId}/entries")] HttpRequest request, string poolId, FunctionContext context,
         CancellationToken cancellationToken) =>
         PostAsync(request, context, batch: false, cancellationToken);
 
     [Function("PostPosting")]
+    [JsonRequest(typeof(PostingBody))]
     [Access(Rule.PostToPool)]
     [Summary("Post a batch of entries atomically: all or none. Needs an Idempotency-Key.")]
     [Responds(typeof(PostingResource), StatusCodes.Status201Created)]
-    [Problems(400, 403, 404, 409, 413, 422)]
+    [Problems(400, 403, 404, 409, 413, 415, 422)]
     public Task<IResult> PostPosting(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "pools/{poolId}/postings")] HttpRequest request, string poolId, FunctionContext context,
         CancellationToken cancellationToken) =>
         PostAsync(request, context, batch: true, cancellationToken);
 
     [Function("ReverseEntry")]
+    [JsonRequest(typeof(ReversalBody))]
     [Access(Rule.PostToPool)]
     [Summary("Reverse an entry, with a reason, in an open month (by default its own month if open, else the first open month after it). Needs an Idempotency-Key.")]
     [Responds(typeof(PostingResource), StatusCodes.Status201Created)]
-    [Problems(400, 403, 404, 409, 413, 422)]
+    [Problems(400, 403, 404, 409, 413, 415, 422)]
     public async Task<IResult> ReverseEntry(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "pools/{poolId}/entries/{entryId}/reversal")] HttpRequest request, string poolId,
         string entryId, FunctionContext context, CancellationToken cancellationToken)
@@ -51,7 +54,7 @@ public sealed class PostingFunctions(PostingService postings, JsonSerializerOpti
         ReversalBody body;
         try
         {
-            bytes = await JsonBody.ReadBytesAsync(request, JsonBody.DefaultMaxBytes, cancellationToken);
+            bytes = await JsonBody.ReadJsonBytesAsync(request, JsonBody.DefaultMaxBytes, cancellationToken);
             body = JsonBody.Deserialize<ReversalBody>(bytes, json);
         }
         catch (JsonBodyException e)
@@ -63,6 +66,7 @@ public sealed class PostingFunctions(PostingService postings, JsonSerializerOpti
     }
 
     [Function("ListEntries")]
+    [Query("line", "kind", "month", "author", "source", "pageSize", "continuationToken")]
     [Access(Rule.ReadPool)]
     [Summary("The journal, newest first: filter by line, month, kind, author and source; page with pageSize and continuationToken.")]
     [Responds(typeof(EntryPageResource))]
@@ -103,7 +107,7 @@ public sealed class PostingFunctions(PostingService postings, JsonSerializerOpti
         IReadOnlyList<EntryBody?> bodies;
         try
         {
-            bytes = await JsonBody.ReadBytesAsync(request, JsonBody.DefaultMaxBytes, cancellationToken);
+            bytes = await JsonBody.ReadJsonBytesAsync(request, JsonBody.DefaultMaxBytes, cancellationToken);
             bodies = batch ? JsonBody.Deserialize<PostingBody>(bytes, json).Entries ?? [] : [JsonBody.Deserialize<EntryBody>(bytes, json)];
         }
         catch (JsonBodyException e)

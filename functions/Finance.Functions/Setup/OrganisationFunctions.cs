@@ -73,11 +73,12 @@ public sealed class OrganisationService(OrganisationStore organisations, IClock 
 public sealed class OrganisationFunctions(OrganisationService organisations, JsonSerializerOptions json)
 {
     [Function("PutOrganisation")]
+    [JsonRequest(typeof(OrganisationBody))]
     [Access(Rule.MaintainOrganisations)]
     [Summary("Add or replace an organisation: name, kind (council, integratedCareBoard, nhsTrust, provider...), short name and aliases.")]
     [Responds(typeof(OrganisationResource))]
     [Responds(typeof(OrganisationResource), StatusCodes.Status201Created)]
-    [Problems(400, 413)]
+    [Problems(400, 413, 415)]
     public async Task<IResult> PutOrganisation(
         [HttpTrigger(AuthorizationLevel.Function, "put", Route = "organisations/{organisationId}")] HttpRequest request, string organisationId,
         FunctionContext context, CancellationToken cancellationToken)

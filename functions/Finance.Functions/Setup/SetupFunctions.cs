@@ -11,10 +11,11 @@ namespace Finance.Functions.Setup;
 public sealed class SetupFunctions(SetupService setup, JsonSerializerOptions json)
 {
     [Function("PutStream")]
+    [JsonRequest(typeof(StreamBody))]
     [Access(Rule.ManagePoolSetup)]
     [Summary("Add or replace one of the pool's funding streams (BCF, iBCF, DFG, winter, place allocation...).")]
     [Responds(typeof(StreamDocument))]
-    [Problems(400, 404, 412, 413, 422)]
+    [Problems(400, 404, 412, 413, 415, 422)]
     public async Task<IResult> PutStream(
         [HttpTrigger(AuthorizationLevel.Function, "put", Route = "pools/{poolId}/streams/{streamId}")] HttpRequest request, string poolId, string streamId,
         FunctionContext context, CancellationToken cancellationToken)
@@ -29,10 +30,11 @@ public sealed class SetupFunctions(SetupService setup, JsonSerializerOptions jso
     }
 
     [Function("PutAgreement")]
+    [JsonRequest(typeof(AgreementBody))]
     [Access(Rule.ManagePoolSetup)]
     [Summary("Set the section 75 agreement's terms: each partner's agreed contribution per stream, the risk-share rule and the underspend rule.")]
     [Responds(typeof(AgreementDocument))]
-    [Problems(400, 404, 412, 413)]
+    [Problems(400, 404, 412, 413, 415)]
     public async Task<IResult> PutAgreement(
         [HttpTrigger(AuthorizationLevel.Function, "put", Route = "pools/{poolId}/agreement")] HttpRequest request, string poolId,
         FunctionContext context, CancellationToken cancellationToken)
@@ -47,11 +49,12 @@ public sealed class SetupFunctions(SetupService setup, JsonSerializerOptions jso
     }
 
     [Function("PutLine")]
+    [JsonRequest(typeof(LineBody))]
     [Access(Rule.ManagePoolSetup)]
     [Summary("Add or replace a budget line (scheme): funding source, title, host, start month, profile. Its budget is committed through the ledger, not set here.")]
     [Responds(typeof(LineResource))]
     [Responds(typeof(LineResource), StatusCodes.Status201Created)]
-    [Problems(400, 404, 412, 413, 422)]
+    [Problems(400, 404, 412, 413, 415, 422)]
     public async Task<IResult> PutLine(
         [HttpTrigger(AuthorizationLevel.Function, "put", Route = "pools/{poolId}/lines/{lineId}")] HttpRequest request, string poolId, string lineId,
         FunctionContext context, CancellationToken cancellationToken)

@@ -32,6 +32,7 @@ public sealed class StatementFunctions(StatementService statements, JsonSerializ
     }
 
     [Function("GetStatement")]
+    [Query("asAt", "pence", "format")]
     [Access(Rule.ReadPool)]
     [Summary("The budget statement to a month (year 2024-25, month 1-12): JSON, CSV or XLSX by Accept or ?format=json|csv|xlsx; ?asAt=<instant> as the ledger stood then; ?pence=true for pounds and pence. ETag; If-None-Match gives 304.")]
     [Responds(typeof(StatementResource), ContentTypes = ["application/json", CsvType, StatementWorkbook.ContentType])]
@@ -80,6 +81,7 @@ public sealed class StatementFunctions(StatementService statements, JsonSerializ
     }
 
     [Function("GetPosition")]
+    [Query("asAt", "pence")]
     [Access(Rule.ReadPool)]
     [Summary("The pool position to a month: each partner's contributions, share of spend and forecast, and share of the projected over- or underspend under the agreement. ?asAt= as for statements.")]
     [Responds(typeof(PositionResource))]
@@ -104,6 +106,7 @@ public sealed class StatementFunctions(StatementService statements, JsonSerializ
     }
 
     [Function("GetOrganisationPools")]
+    [Query("month", "pence")]
     [Access(Rule.ReadOrganisations)]
     [Summary("Every pool an organisation is party to, one row each: budget, committed, spend, forecast, projected over/underspend and the organisation's share. Your own organisations only (auditors and administrators any). ?month=1-12.")]
     [Responds(typeof(OrganisationPoolsResource))]
@@ -114,12 +117,15 @@ public sealed class StatementFunctions(StatementService statements, JsonSerializ
     {
         var query = request.Query;
         var outcome = await statements.OrganisationPoolsAsync(organisationId, context.Caller(),
-            query.TryGetValue("month", out var month) ? month.ToString() : null, query["pence"].ToString(), cancellationToken);
+            Single(request, "month"), Single(request, "pence"), cancellationToken);
         return outcome.Value is { } pools ? TypedResults.Json(pools, json) : Answers.Problem(outcome.Refusal!, request.HttpContext);
     }
 
     private static PeriodRequest Period(HttpRequest request, string year, string month) =>
-        new(year, month, request.Query["asAt"].ToString(), request.Query["pence"].ToString());
+        new(year, month, Single(request, "asAt"), Single(request, "pence"));
+
+    /// <summary>A query value, or null when not given (the middleware has refused it given twice or empty).</summary>
+    private static string? Single(HttpRequest request, string name) => request.Query.TryGetValue(name, out var values) ? values.ToString() : null;
 
     /// <summary>
     /// A closed month's statement from its frozen record (the board's record, written once at the close): JSON from the

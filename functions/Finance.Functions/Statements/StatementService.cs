@@ -94,7 +94,7 @@ public sealed class StatementService(LedgerViews views, CloseService closes, Poo
                 errors.Add("month", "month is a number, 1 (April) to 12 (March).");
             }
         }
-        var withPence = string.Equals(penceText, "true", StringComparison.OrdinalIgnoreCase);
+        var withPence = Pence(penceText, errors);
         if (errors.Any)
         {
             return Refusal.Invalid(errors.ToDictionary());
@@ -145,7 +145,7 @@ public sealed class StatementService(LedgerViews views, CloseService closes, Poo
         var errors = new FieldErrors();
         var poolYear = financialMonth.Year;
         Instant? asAt = null;
-        if (!string.IsNullOrEmpty(request.AsAt))
+        if (request.AsAt is not null)
         {
             var parsed = InstantPattern.ExtendedIso.Parse(request.AsAt);
             var offset = OffsetDateTimePattern.ExtendedIso.Parse(request.AsAt);
@@ -168,11 +168,21 @@ public sealed class StatementService(LedgerViews views, CloseService closes, Poo
                 asAt = Instant.FromUnixTimeTicks(value.Value.ToUnixTimeTicks());
             }
         }
-        var pence = request.Pence ?? "";
-        if (pence.Length > 0 && pence is not ("true" or "false"))
+        var withPence = Pence(request.Pence, errors);
+        return errors.Any ? Refusal.Invalid(errors.ToDictionary()) : Outcome.Of((pool, financialMonth, asAt, withPence));
+    }
+
+    /// <summary>The <c>pence</c> query value, one rule for every function: absent is false; otherwise true or false exactly.</summary>
+    private static bool Pence(string? text, FieldErrors errors)
+    {
+        if (text is null or "false")
+        {
+            return false;
+        }
+        if (text != "true")
         {
             errors.Add("pence", "pence is true or false.");
         }
-        return errors.Any ? Refusal.Invalid(errors.ToDictionary()) : Outcome.Of((pool, financialMonth, asAt, pence == "true"));
+        return text == "true";
     }
 }

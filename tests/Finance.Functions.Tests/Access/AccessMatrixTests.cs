@@ -214,7 +214,7 @@ public abstract class AccessMatrixCases(AccessMatrixFixture fixture)
     public const int Parts = 3;
 
     /// <summary>A body each writing function accepts from anyone allowed to call it; null for functions without a body.</summary>
-    private static readonly Dictionary<string, Func<AccessMatrixFixture, Role?, Relation, HttpContent?>> Bodies = new()
+    protected static readonly Dictionary<string, Func<AccessMatrixFixture, Role?, Relation, HttpContent?>> Bodies = new()
     {
         ["PutPool"] = (f, _, _) => JsonContent.Create(f.PoolBody),
         ["PutMembership"] = (f, _, _) => JsonContent.Create(new { organisations = new[] { f.OtherOrganisation }, roles = new[] { "PartnerViewer" } }),
@@ -347,7 +347,7 @@ public abstract class AccessMatrixCases(AccessMatrixFixture fixture)
         || (reach.HasFlag(Reach.PoolsOfOwnOrganisations) && relation is Relation.Host or Relation.Partner or Relation.Several)
         || (reach.HasFlag(Reach.ManagedPools) && relation == Relation.Manager);
 
-    private async Task<string> PathAsync(string functionName, HttpTriggerDeclaration http, string poolId, bool writes, Role? role, Relation relation, bool allowed)
+    protected async Task<string> PathAsync(string functionName, HttpTriggerDeclaration http, string poolId, bool writes, Role? role, Relation relation, bool allowed)
     {
         var path = $"{FunctionCatalog.RoutePrefix}/{http.Route}";
         foreach (var parameter in http.RouteParameters)
