@@ -61,6 +61,7 @@ public static class FinanceApp
         services.AddSingleton<Pools.PoolService>();
         services.AddSingleton<Setup.SetupService>();
         services.AddSingleton<PostingService>();
+        services.AddSingleton<ListingTokens>();
         services.AddSingleton<ImportRunner>();
         services.AddSingleton<ImportWorker>();
         services.AddSingleton<ImportService>();

@@ -50,6 +50,7 @@ public static class StorageRegistration
         services.AddSingleton<MembershipStore>();
         services.AddSingleton<ImportStore>();
         services.AddSingleton<CloseChain>();
+        services.AddSingleton<ListingKey>();
         services.AddSingleton<ControlTotalStore>();
         services.AddSingleton<TimerRunStore>();
         services.AddSingleton<MonthEndReportStore>();

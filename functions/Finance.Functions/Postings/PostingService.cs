@@ -31,7 +31,8 @@ public sealed record EntryPageResource(IReadOnlyList<EntryResource> Entries, str
 /// which the ledger writes in the same transaction as the entries, so a repeat gets that answer and writes nothing,
 /// whatever happened in between (a close, a crash, a lost response).
 /// </summary>
-public sealed class PostingService(LedgerStorage storage, LedgerRepository ledger, PoolSetupStore setups, IClock clock, JsonSerializerOptions json)
+public sealed class PostingService(
+    LedgerStorage storage, LedgerRepository ledger, PoolSetupStore setups, ListingTokens tokens, IClock clock, JsonSerializerOptions json)
 {
     /// <summary>The set-up for the pool version access was decided on; null when the pool changed since (retry).</summary>
     public async Task<(StoredSetup Stored, LedgerSetup Ledger)?> SetupAsync(PoolRecord pool, CancellationToken cancellationToken)
@@ -224,20 +225,29 @@ public sealed class PostingService(LedgerStorage storage, LedgerRepository ledge
         {
             errors.Add("pageSize", $"pageSize is 1 to {LedgerLimits.MaxEntryPageSize}.");
         }
-        var token = request.ContinuationToken ?? "";
-        if (token.Length > 1024)
-        {
-            errors.Add("continuationToken", "Not a continuation token this API gave.");
-        }
         if (errors.Any)
         {
             return Refusal.Invalid(errors.ToDictionary());
         }
+        var partition = new LedgerPartition(new PoolId(scope.PoolId), year);
+        // The filters as the listing applies them, for the token: a token is good only for the listing that gave it.
+        var filters = string.Join("\n", line ?? "", kind?.ToString() ?? "", month?.ToString(CultureInfo.InvariantCulture) ?? "", author ?? "",
+            source?.ToString() ?? "");
         await storage.EnsureCreatedAsync(cancellationToken);
+        long? before = null;
+        if (request.ContinuationToken is { } token)
+        {
+            before = token.Length > 64 ? null : await tokens.ReadAsync(partition, filters, token, cancellationToken);
+            if (before is null)
+            {
+                return Refusal.Invalid("continuationToken",
+                    "continuationToken is not one this listing gave: pass the one a page of the same pool, year and filters returned, unchanged.");
+            }
+        }
         EntryPage page;
         try
         {
-            page = await ledger.ReadEntriesAsync(new LedgerPartition(new PoolId(scope.PoolId), year), new EntryQuery
+            page = await ledger.ReadEntriesAsync(partition, new EntryQuery
             {
                 Line = line is null ? null : new LineId(line),
                 Kind = kind,
@@ -245,14 +255,15 @@ public sealed class PostingService(LedgerStorage storage, LedgerRepository ledge
                 Author = author,
                 Source = source,
                 PageSize = pageSize,
-                ContinuationToken = token.Length == 0 ? null : token,
+                BeforeSeq = before,
             }, cancellationToken);
         }
-        catch (Azure.RequestFailedException e) when (e.Status is 400)
+        catch (StaleRecordException)
         {
-            return Refusal.Invalid("continuationToken", "Not a continuation token this API gave.");
+            return LedgerRefusals.Busy;
         }
-        return Outcome.Of(new EntryPageResource(page.Entries.Select(EntryResource.From).ToList(), page.ContinuationToken));
+        var next = page.NextBeforeSeq is { } seq ? await tokens.IssueAsync(partition, filters, seq, cancellationToken) : null;
+        return Outcome.Of(new EntryPageResource(page.Entries.Select(EntryResource.From).ToList(), next));
     }
 
     public async Task<Outcome<EntryResource>> GetEntryAsync(PoolInScope scope, string entryId, CancellationToken cancellationToken)

@@ -7,7 +7,7 @@ namespace Finance.Storage.Ledger;
 
 /// <summary>
 /// One page of the journal listing, newest first. Every filter is optional; <see cref="AsAt"/> keeps entries posted at
-/// or before that instant. <see cref="ContinuationToken"/> is the one a previous page returned (opaque).
+/// or before that instant. <see cref="BeforeSeq"/> continues a listing: only entries older than that one.
 /// </summary>
 public sealed record EntryQuery
 {
@@ -36,9 +36,22 @@ public sealed record EntryQuery
         }
     } = LedgerLimits.DefaultEntryPageSize;
 
-    public string? ContinuationToken { get; init; }
+    /// <summary>Only entries with a lower sequence number: the <see cref="EntryPage.NextBeforeSeq"/> of the page before.</summary>
+    public long? BeforeSeq
+    {
+        get;
+        init
+        {
+            if (value is { } seq)
+            {
+                ArgumentOutOfRangeException.ThrowIfLessThan(seq, 2);
+            }
+            field = value;
+        }
+    }
 }
 
-/// <param name="ContinuationToken">Null on the last page. A page may hold fewer than the page size and still have a
-/// continuation, when the filters matched few entries among many.</param>
-public sealed record EntryPage(IReadOnlyList<StoredEntry> Entries, string? ContinuationToken);
+/// <param name="NextBeforeSeq">Null on the last page; otherwise the <see cref="EntryQuery.BeforeSeq"/> of the next page
+/// (the last entry's sequence number). A position in the ledger, not the storage service's own continuation, so that a
+/// caller's token can be checked before it reaches storage.</param>
+public sealed record EntryPage(IReadOnlyList<StoredEntry> Entries, long? NextBeforeSeq);

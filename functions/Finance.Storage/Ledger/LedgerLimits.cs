@@ -39,6 +39,11 @@ public static class LedgerLimits
     /// <summary>Service round trips one page of a filtered journal listing may take before returning a short page.</summary>
     public const int MaxRequestsPerEntryPage = 20;
 
+    /// <summary>Round trips a page may take while it has found nothing (the service answers empty pages when a scan of a
+    /// sparse filter runs long); past it the listing is refused as busy rather than answered empty, which a client would
+    /// take for the end of the journal.</summary>
+    public const int MaxRequestsPerEmptyEntryPage = 100;
+
     /// <summary>Forecast outturns one line may have in a year (about one a month; each is kept for as-at statements).</summary>
     public const int MaxForecastsPerLine = 240;
 

@@ -264,13 +264,27 @@ public sealed class LedgerRepository
         {
             filters.Add(TableClient.CreateQueryFilter($"Source eq {source.ToString()}"));
         }
+        if (query.BeforeSeq is { } before)
+        {
+            // Journal keys invert the sequence number, so older entries have greater keys.
+            filters.Add(TableClient.CreateQueryFilter($"RowKey gt {LedgerRows.Journal(Math.Min(before, LedgerRows.MaxSeq))}"));
+        }
         var filter = string.Join(" and ", filters);
 
         var entries = new List<StoredEntry>();
-        var token = query.ContinuationToken;
-        for (var requests = 0; entries.Count < query.PageSize && requests < LedgerLimits.MaxRequestsPerEntryPage; requests++)
+        string? token = null;
+        for (var requests = 0; entries.Count < query.PageSize; requests++)
         {
-            // One service page per round: with a filter the service may answer with few rows and a continuation.
+            // One service page per round: with a filter the service may answer with few rows and a continuation. The
+            // service's continuation stays inside this call; the caller continues from the last entry's sequence number.
+            if (requests >= (entries.Count == 0 ? LedgerLimits.MaxRequestsPerEmptyEntryPage : LedgerLimits.MaxRequestsPerEntryPage))
+            {
+                if (entries.Count == 0)
+                {
+                    throw new StaleRecordException($"The journal of {partition} kept answering without entries; the listing was not finished.");
+                }
+                return new EntryPage(entries, entries[^1].Seq);
+            }
             await foreach (var page in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken)
                                .AsPages(token, query.PageSize - entries.Count).ConfigureAwait(false))
             {
@@ -280,11 +294,10 @@ public sealed class LedgerRepository
             }
             if (string.IsNullOrEmpty(token))
             {
-                token = null;
-                break;
+                return new EntryPage(entries, null);
             }
         }
-        return new EntryPage(entries, token);
+        return new EntryPage(entries, entries.Count > 0 && entries[^1].Seq > 1 ? entries[^1].Seq : null);
     }
 
     /// <summary>

@@ -307,6 +307,38 @@ public sealed class PostingTests(PostingAppFixture fixture) : IClassFixture<Post
         var second = await PoolScenario.Expect(
             App.SendAsync(HttpMethod.Get, $"{pool.Path}/entries?pageSize=5&continuationToken={Uri.EscapeDataString(token!)}", pool.Auditor), HttpStatusCode.OK);
         second.GetProperty("entries").EnumerateArray().Select(e => e.GetProperty("seq").GetInt64()).Should().Equal(12, 11, 10, 9, 8);
+        var larger = await PoolScenario.Expect(
+            App.SendAsync(HttpMethod.Get, $"{pool.Path}/entries?pageSize=50&continuationToken={Uri.EscapeDataString(token!)}", pool.Auditor), HttpStatusCode.OK);
+        larger.GetProperty("entries").GetArrayLength().Should().Be(12, "a token is good with another page size");
+        larger.GetProperty("continuationToken").ValueKind.Should().Be(System.Text.Json.JsonValueKind.Null, "the last page says so");
+
+        // A token is opaque and signed: one forged, altered, from another listing or from another pool is refused before
+        // it reaches storage, never answered with an empty page a client would take for the end of the journal.
+        var other = await PoolScenario.CreateAsync(App);
+        await PoolScenario.Expect(App.PostAsync($"{other.Path}/entries", other.CouncilLead,
+            Json(new { kind = "actual", line = "programme-manager", month = 2, amount = "1" })), HttpStatusCode.Created);
+        var seq = token!.Split('.')[0];
+        var forged = new[]
+        {
+            ("a space", "a b"), ("another position", $"{long.Parse(seq, System.Globalization.CultureInfo.InvariantCulture) + 1}.{token.Split('.')[1]}"),
+            ("no signature", seq), ("an altered signature", token[..^1] + (token[^1] == 'A' ? 'B' : 'A')), ("the storage service's own", "1!8!cG9vbA--"),
+            ("very long", new string('1', 500)),
+        };
+        foreach (var (what, bad) in forged)
+        {
+            using var response = await App.SendAsync(HttpMethod.Get, $"{pool.Path}/entries?pageSize=5&continuationToken={Uri.EscapeDataString(bad)}", pool.Auditor);
+            response.StatusCode.Should().Be(HttpStatusCode.BadRequest, what);
+            (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("errors").TryGetProperty("continuationToken", out _)
+                .Should().BeTrue(what);
+        }
+        using (var otherFilters = await App.SendAsync(HttpMethod.Get, $"{pool.Path}/entries?pageSize=5&kind=actual&continuationToken={Uri.EscapeDataString(token)}", pool.Auditor))
+        {
+            otherFilters.StatusCode.Should().Be(HttpStatusCode.BadRequest, "a token is for the filters it was given with");
+        }
+        using (var otherPool = await App.SendAsync(HttpMethod.Get, $"{other.Path}/entries?pageSize=5&continuationToken={Uri.EscapeDataString(token)}", other.Auditor))
+        {
+            otherPool.StatusCode.Should().Be(HttpStatusCode.BadRequest, "a token is for the pool it was given for");
+        }
 
         foreach (var bad in new[] { "month=13", "month=x", "kind=bogus", "pageSize=0", "pageSize=5000", "line=Bad%20Line", "source=ftp", "author=%27or%27" })
         {

@@ -106,21 +106,24 @@ public sealed class LedgerPostingTests(StorageAzurite azurite) : IClassFixture<S
         all.Select(e => e.Seq).Should().Equal(Enumerable.Range(1, posted.Count).Select(i => (long)i));
 
         var pages = new List<EntryPage>();
-        string? token = null;
+        long? before = null;
         do
         {
-            var page = await ledger.Repository.ReadEntriesAsync(ledger.Partition, new EntryQuery { PageSize = 5, ContinuationToken = token });
+            var page = await ledger.Repository.ReadEntriesAsync(ledger.Partition, new EntryQuery { PageSize = 5, BeforeSeq = before });
             pages.Add(page);
-            token = page.ContinuationToken;
+            before = page.NextBeforeSeq;
         }
-        while (token is not null);
+        while (before is not null);
         pages.SelectMany(p => p.Entries).Select(e => e.Entry).Should().Equal(Enumerable.Reverse(posted));
         pages.Should().HaveCount((posted.Count + 4) / 5);
 
         var frailtyActuals = await ledger.Repository.ReadEntriesAsync(ledger.Partition,
             new EntryQuery { Line = TestLedger.Frailty, Kind = EntryKind.Actual, PageSize = 3 });
         frailtyActuals.Entries.Select(e => e.Entry.Month.Number).Should().Equal(7, 6, 5);
-        frailtyActuals.ContinuationToken.Should().NotBeNull();
+        frailtyActuals.NextBeforeSeq.Should().Be(frailtyActuals.Entries[^1].Seq, "the next page starts before the last entry of this one");
+        var rest = await ledger.Repository.ReadEntriesAsync(ledger.Partition,
+            new EntryQuery { Line = TestLedger.Frailty, Kind = EntryKind.Actual, PageSize = 3, BeforeSeq = frailtyActuals.NextBeforeSeq });
+        rest.Entries.Select(e => e.Entry.Month.Number).Should().OnlyContain(m => m < 5);
 
         var month4 = await ledger.Repository.ReadEntriesAsync(ledger.Partition, new EntryQuery { Month = TestLedger.Month(4) });
         month4.Entries.Should().HaveCount(2).And.OnlyContain(e => e.Entry.Month.Number == 4);
