@@ -42,6 +42,9 @@ public static class EntryKinds
         EntryKind.PriorYearInvoice, EntryKind.Accrual, EntryKind.CarryForwardIn,
     };
 
+    /// <summary>The kind as the API and its messages name it: camelCase ("priorYearInvoice").</summary>
+    public static string Name(EntryKind kind) => kind.ToString() is var text ? char.ToLowerInvariant(text[0]) + text[1..] : "";
+
     public static bool NeedsLine(EntryKind kind) => kind is EntryKind.Commitment or EntryKind.CommitmentRelease or EntryKind.Actual
         or EntryKind.PriorYearInvoice or EntryKind.Accrual or EntryKind.ForecastOutturn or EntryKind.NilReturn;
 

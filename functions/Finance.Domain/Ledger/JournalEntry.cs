@@ -115,67 +115,87 @@ public sealed record JournalEntry
             Line, Stream, Partner, reversesEntryId: Id, reason: reason, reference: reference);
     }
 
-    private string? Problem()
+    /// <summary>
+    /// What is wrong with an entry of these parts, naming the field at fault as the API names it (<c>amount</c>,
+    /// <c>line</c>, <c>stream</c>, <c>partner</c>, <c>adjustsKind</c>, <c>reason</c>, <c>reversesEntryId</c>), or null.
+    /// The constructor refuses the same; callers check first to say which field is wrong.
+    /// </summary>
+    public static EntryFault? Fault(
+        EntryKind kind, Pence amount, LineId? line, FundingStreamId? stream, OrganisationId? partner, EntryId? reversesEntryId, EntryKind? adjustsKind,
+        string? reason, EntryId? id = null)
     {
-        if (Kind == EntryKind.Reversal)
+        var name = EntryKinds.Name(kind);
+        if (kind == EntryKind.Reversal)
         {
-            return ReversesEntryId is null ? "a reversal must name the entry it reverses"
-                : ReversesEntryId == Id ? "an entry cannot reverse itself"
-                : AdjustsKind is not null ? "a reversal does not adjust a kind; it takes the kind of the entry it reverses"
-                : Reason is null ? "a reversal needs a reason"
+            return reversesEntryId is null ? new("reversesEntryId", "a reversal must name the entry it reverses")
+                : reversesEntryId == id ? new("reversesEntryId", "an entry cannot reverse itself")
+                : adjustsKind is not null ? new("adjustsKind", "a reversal does not adjust a kind; it takes the kind of the entry it reverses")
+                : string.IsNullOrWhiteSpace(reason) ? new("reason", "a reversal needs a reason")
                 : null;
         }
-        if (ReversesEntryId is not null)
+        if (reversesEntryId is not null)
         {
-            return $"only a reversal names an entry it reverses, not {Kind}";
+            return new("reversesEntryId", $"only a reversal names an entry it reverses, not {name}");
         }
-        if (Kind == EntryKind.Adjustment)
+        if (kind == EntryKind.Adjustment)
         {
-            if (AdjustsKind is not { } adjusted || !EntryKinds.Adjustable.Contains(adjusted))
+            if (adjustsKind is not { } adjusted || !EntryKinds.Adjustable.Contains(adjusted))
             {
-                return $"an adjustment must say which kind it adjusts: one of {string.Join(", ", EntryKinds.Adjustable)}";
+                return new("adjustsKind",
+                    $"an adjustment must say which kind it adjusts: one of {string.Join(", ", EntryKinds.Adjustable.Select(EntryKinds.Name))}");
             }
-            if (Reason is null)
+            if (string.IsNullOrWhiteSpace(reason))
             {
-                return "an adjustment needs a reason";
+                return new("reason", "an adjustment needs a reason");
             }
-            if (Amount.IsZero)
+            if (amount.IsZero)
             {
-                return "an adjustment of zero changes nothing";
+                return new("amount", "an adjustment of zero changes nothing");
             }
-            return TargetsProblem(adjusted);
+            return TargetsFault(adjusted, line, stream, partner);
         }
-        if (AdjustsKind is not null)
+        if (adjustsKind is not null)
         {
-            return $"only an adjustment names a kind it adjusts, not {Kind}";
+            return new("adjustsKind", $"only an adjustment names a kind it adjusts, not {name}");
         }
-        var amountProblem = Kind switch
+        var amountProblem = kind switch
         {
-            EntryKind.Allocation or EntryKind.Contribution or EntryKind.Commitment or EntryKind.CommitmentRelease when !Amount.IsPositive
-                => $"the amount of {Kind} must be above zero (to reduce one, post a reversal, an adjustment or a release)",
-            EntryKind.ForecastOutturn when Amount.IsNegative => "a forecast outturn cannot be negative",
-            EntryKind.NilReturn when !Amount.IsZero => "a nil return has no amount",
-            EntryKind.Actual or EntryKind.PriorYearInvoice or EntryKind.Accrual or EntryKind.CarryForwardIn when Amount.IsZero
-                => $"an amount of zero for {Kind} posts nothing (for a month with nothing to post, send a nil return)",
+            EntryKind.Allocation or EntryKind.Contribution or EntryKind.Commitment or EntryKind.CommitmentRelease when !amount.IsPositive
+                => $"the amount of {name} must be above zero (to reduce one, post a reversal, an adjustment or a release)",
+            EntryKind.ForecastOutturn when amount.IsNegative => "a forecast outturn cannot be negative",
+            EntryKind.NilReturn when !amount.IsZero => "a nil return has no amount",
+            EntryKind.Actual or EntryKind.PriorYearInvoice or EntryKind.Accrual or EntryKind.CarryForwardIn when amount.IsZero
+                => $"an amount of zero for {name} posts nothing (for a month with nothing to post, send a nil return)",
             _ => null,
         };
-        return amountProblem ?? TargetsProblem(Kind);
+        return amountProblem is not null ? new("amount", amountProblem) : TargetsFault(kind, line, stream, partner);
     }
 
-    private string? TargetsProblem(EntryKind figure)
+    private string? Problem() =>
+        Fault(Kind, Amount, Line, Stream, Partner, ReversesEntryId, AdjustsKind, Reason, Id) is { } fault ? fault.Message : null;
+
+    private static EntryFault? TargetsFault(EntryKind figure, LineId? line, FundingStreamId? stream, OrganisationId? partner)
     {
-        if (EntryKinds.NeedsLine(figure) != Line is not null)
+        var name = EntryKinds.Name(figure);
+        if (EntryKinds.NeedsLine(figure) != line is not null)
         {
-            return Line is null ? $"{figure} needs a line" : $"{figure} is not for a line, but names line '{Line}'";
+            return new("line", line is null ? $"an entry of kind {name} needs a line" : $"an entry of kind {name} is not for a line, but names line '{line}'");
         }
-        if (EntryKinds.NeedsStream(figure) != Stream is not null)
+        if (EntryKinds.NeedsStream(figure) != stream is not null)
         {
-            return Stream is null ? $"{figure} needs a funding stream" : $"{figure} does not name a funding stream, but names '{Stream}'";
+            return new("stream", stream is null
+                ? $"an entry of kind {name} needs a funding stream"
+                : $"an entry of kind {name} does not name a funding stream, but names '{stream}'");
         }
-        if (EntryKinds.NeedsPartner(figure) != Partner is not null)
+        if (EntryKinds.NeedsPartner(figure) != partner is not null)
         {
-            return Partner is null ? $"{figure} needs a partner" : $"{figure} does not name a partner, but names '{Partner}'";
+            return new("partner", partner is null
+                ? $"an entry of kind {name} needs a partner"
+                : $"an entry of kind {name} does not name a partner, but names '{partner}'");
         }
         return null;
     }
 }
+
+/// <summary>What is wrong with an entry: the field at fault as the API names it, and why.</summary>
+public sealed record EntryFault(string Field, string Message);

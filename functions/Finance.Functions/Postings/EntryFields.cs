@@ -116,6 +116,13 @@ public static class EntryFields
             {
                 continue;
             }
+            // The rules between fields, checked here to name the field at fault (and no entry id: none is stored).
+            if (JournalEntry.Fault(kind!.Value, amount!.Value, line is null ? null : new LineId(line), stream is null ? null : new FundingStreamId(stream),
+                    partner is null ? null : new OrganisationId(partner), null, adjusts, reason) is { } fault)
+            {
+                errors.Add($"{field}{fault.Field}", char.ToUpperInvariant(fault.Message[0]) + fault.Message[1..] + ".");
+                continue;
+            }
             if (!errors.TryBuild(field.TrimEnd('.'), () => new JournalEntry(
                     EntryId.FromGuid(Guid.NewGuid()), ledger.Pool.Id, new FinancialMonth(ledger.Pool.Year, month!.Value), kind!.Value, amount!.Value,
                     caller.Id, postedAt, source, line is null ? null : new LineId(line), stream is null ? null : new FundingStreamId(stream),

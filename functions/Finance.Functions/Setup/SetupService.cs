@@ -300,7 +300,8 @@ public sealed class SetupService(PoolSetupStore setups, OrganisationStore organi
             }
             catch (Exception e) when (e is ArgumentException or KeyNotFoundException or FormatException)
             {
-                return Refusal.Invalid(new Dictionary<string, string[]> { [field] = [FieldErrors.FirstSentence(e.Message)] }, "The set-up would not be consistent.");
+                var at = e is ArgumentException { ParamName: { } part } ? FieldOf(part, field) : field;
+                return Refusal.Invalid(new Dictionary<string, string[]> { [at] = [FieldErrors.FirstSentence(e.Message)] }, "The set-up would not be consistent.");
             }
             try
             {
@@ -321,4 +322,14 @@ public sealed class SetupService(PoolSetupStore setups, OrganisationStore organi
     private static bool SameParties(PoolParties a, PoolParties b) =>
         a.PoolId == b.PoolId && a.HostOrganisation == b.HostOrganisation
         && a.PartnerOrganisations.SequenceEqual(b.PartnerOrganisations) && a.Managers.SequenceEqual(b.Managers);
+
+    /// <summary>The request field a rule of the domain model is about (the model names its own parts), else the change's own.</summary>
+    private static string FieldOf(string part, string field) => part switch
+    {
+        "shares" or "riskShare" or "percent" => "riskShare.shares",
+        "contributions" => "contributions",
+        "partners" => "partnerOrganisations",
+        "host" => "hostOrganisation",
+        _ => field,
+    };
 }

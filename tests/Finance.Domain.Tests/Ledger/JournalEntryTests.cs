@@ -20,10 +20,10 @@ public sealed class JournalEntryTests
             line, stream, partner, reverses, adjusts, reason);
 
     [Theory]
-    [InlineData(EntryKind.Actual, "Actual needs a line")]
-    [InlineData(EntryKind.Commitment, "Commitment needs a line")]
-    [InlineData(EntryKind.Allocation, "Allocation needs a funding stream")]
-    [InlineData(EntryKind.Contribution, "Contribution needs a funding stream")]
+    [InlineData(EntryKind.Actual, "an entry of kind actual needs a line")]
+    [InlineData(EntryKind.Commitment, "an entry of kind commitment needs a line")]
+    [InlineData(EntryKind.Allocation, "an entry of kind allocation needs a funding stream")]
+    [InlineData(EntryKind.Contribution, "an entry of kind contribution needs a funding stream")]
     [InlineData(EntryKind.Reversal, "a reversal must name the entry it reverses")]
     [InlineData(EntryKind.Adjustment, "an adjustment must say which kind it adjusts")]
     public void Each_kind_refuses_what_it_lacks(EntryKind kind, string reason)
@@ -41,7 +41,7 @@ public sealed class JournalEntryTests
         ((Action)(() => Entry(EntryKind.Actual, 0, line))).Should().Throw<ArgumentException>().WithMessage("*send a nil return*");
         ((Action)(() => Entry(EntryKind.ForecastOutturn, -1, line))).Should().Throw<ArgumentException>().WithMessage("*cannot be negative*");
         ((Action)(() => Entry(EntryKind.Actual, 5, line, stream))).Should().Throw<ArgumentException>().WithMessage("*does not name a funding stream, but names 'place-allocation'*");
-        ((Action)(() => Entry(EntryKind.Contribution, 5, stream: stream))).Should().Throw<ArgumentException>().WithMessage("*Contribution needs a partner*");
+        ((Action)(() => Entry(EntryKind.Contribution, 5, stream: stream))).Should().Throw<ArgumentException>().WithMessage("*kind contribution needs a partner*");
         ((Action)(() => Entry(EntryKind.Adjustment, 5, line, adjusts: EntryKind.Actual))).Should().Throw<ArgumentException>().WithMessage("*needs a reason*");
         ((Action)(() => Entry(EntryKind.Adjustment, 5, line, adjusts: EntryKind.ForecastOutturn, reason: "x"))).Should().Throw<ArgumentException>()
             .WithMessage("*which kind it adjusts*");

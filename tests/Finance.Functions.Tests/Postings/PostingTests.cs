@@ -375,4 +375,50 @@ public sealed class PostingTests(PostingAppFixture fixture) : IClassFixture<Post
         balances.ForLine(new LineId("data-analyst"))!.Budget.Value.Should().Be(3_000_000);
         (await ledger.VerifyAsync(partition)).IsClean.Should().BeTrue();
     }
+
+    [Theory]
+    [InlineData("""{"kind":"actual","line":"programme-manager","month":3,"amount":"0"}""", "amount", "actual")]
+    [InlineData("""{"kind":"nilReturn","line":"programme-manager","month":3,"amount":"5"}""", "amount", "nil return")]
+    [InlineData("""{"kind":"contribution","stream":"place","month":1,"amount":"5"}""", "partner", "contribution")]
+    [InlineData("""{"kind":"adjustment","adjustsKind":"actual","line":"programme-manager","month":3,"amount":"5"}""", "reason", "reason")]
+    [InlineData("""{"kind":"adjustment","line":"programme-manager","month":3,"amount":"5","reason":"r"}""", "adjustsKind", "priorYearInvoice")]
+    [InlineData("""{"kind":"commitment","line":"programme-manager","stream":"place","month":3,"amount":"5"}""", "stream", "commitment")]
+    [InlineData("""{"kind":"allocation","stream":"place","month":1,"amount":"-5"}""", "amount", "allocation")]
+    [InlineData("""{"kind":"accrual","month":3,"amount":"5"}""", "line", "accrual")]
+    public async Task A_refusal_between_fields_names_the_field_in_the_apis_words_and_no_entry_id(string second, string field, string mentions)
+    {
+        var pool = await PoolScenario.CreateAsync(App);
+        var token = second.Contains("\"line\"", StringComparison.Ordinal) && !second.Contains("commitment", StringComparison.Ordinal) ? pool.CouncilLead : pool.ManagerToken;
+        var first = token == pool.CouncilLead
+            ? """{"kind":"actual","line":"programme-manager","month":3,"amount":"1"}"""
+            : """{"kind":"commitment","line":"programme-manager","month":3,"amount":"1"}""";
+        var before = (await pool.JournalAsync()).Count;
+        using var content = new StringContent($"{{\"entries\":[{first},{second}]}}", Encoding.UTF8, "application/json");
+
+        using var response = await App.PostAsync($"{pool.Path}/postings", token, content);
+
+        var text = await response.Content.ReadAsStringAsync();
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest, text);
+        var errors = JsonDocument.Parse(text).RootElement.GetProperty("errors");
+        errors.EnumerateObject().Select(e => e.Name).Should().Equal([$"entries[1].{field}"], text);
+        var message = errors.GetProperty($"entries[1].{field}")[0].GetString()!;
+        message.Should().Contain(mentions).And.NotContain("Entry '", "no id is invented for an entry that was never stored");
+        message.Should().NotMatchRegex(@"\b[A-Z][a-z]+[A-Z]", "kinds are named as the API names them, in camelCase");
+        (await pool.JournalAsync()).Count.Should().Be(before, "nothing was posted");
+    }
+
+    [Fact]
+    public async Task A_risk_share_that_does_not_add_up_is_named_under_risk_share()
+    {
+        var pool = await PoolScenario.CreateAsync(App);
+        using var response = await App.SendAsync(HttpMethod.Put, $"{pool.Path}/agreement", pool.ManagerToken, Json(new
+        {
+            contributions = new[] { new { partner = pool.Icb, stream = "place", annualAmount = "300000" } },
+            riskShare = new { rule = "fixedPercentages", shares = new[] { new { partner = pool.Council, percent = 60 }, new { partner = pool.Icb, percent = 30 } } },
+            underspend = "carryForward",
+        }));
+        var text = await response.Content.ReadAsStringAsync();
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest, text);
+        JsonDocument.Parse(text).RootElement.GetProperty("errors").GetProperty("riskShare.shares")[0].GetString().Should().Contain("90%");
+    }
 }
