@@ -48,7 +48,9 @@ public sealed class FieldErrors
     }
 
     /// <summary>Text up to <paramref name="maxLength"/> characters, trimmed; null when absent and not required.</summary>
-    public string? Text(string field, string? value, int maxLength, bool required = false)
+    /// <summary>Text by <see cref="Finance.Domain.TextRule"/>: trimmed, at most <paramref name="maxLength"/>, no control characters
+    /// (tab and line breaks allowed unless <paramref name="singleLine"/>).</summary>
+    public string? Text(string field, string? value, int maxLength, bool required = false, bool singleLine = false)
     {
         if (string.IsNullOrWhiteSpace(value))
         {
@@ -58,15 +60,15 @@ public sealed class FieldErrors
             }
             return null;
         }
-        var trimmed = value.Trim();
+        var trimmed = Finance.Domain.TextRule.Normalise(value);
         if (trimmed.Length > maxLength)
         {
             Add(field, $"{Leaf(field)} is at most {maxLength} characters.");
             return null;
         }
-        if (trimmed.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t')))
+        if (Finance.Domain.TextRule.Problem(trimmed, singleLine) is { } problem)
         {
-            Add(field, $"{Leaf(field)} holds control characters.");
+            Add(field, $"{Leaf(field)} {problem}.");
             return null;
         }
         return trimmed;

@@ -322,8 +322,8 @@ public static class ActualsCsv
             var line = CheckLine(row);
             var month = CheckMonth(row);
             var amount = CheckAmount(row);
-            var reference = CheckText(row, Reference, MaxReferenceLength);
-            var memo = CheckText(row, Memo, MaxMemoLength);
+            var reference = CheckText(row, Reference, MaxReferenceLength, singleLine: true);
+            var memo = CheckText(row, Memo, MaxMemoLength, singleLine: false);
 
             // A row wrong only in its memo can still be duplicated by a later one; say so too.
             if (line is null || month is null || amount is not { } pence || reference.Problem)
@@ -447,18 +447,23 @@ public static class ActualsCsv
             return amount;
         }
 
-        private (string? Text, bool Problem) CheckText(int row, int column, int maxLength)
+        private (string? Text, bool Problem) CheckText(int row, int column, int maxLength, bool singleLine)
         {
             if (!Present(column))
             {
                 return (null, false);
             }
             var given = Field(column);
-            var text = given.Trim();
+            var text = Finance.Domain.TextRule.Normalise(given);
             if (text.Length > maxLength)
             {
                 Problem(row, Columns[column], given,
                     $"The {Columns[column]} is {text.Length:N0} characters long; the most is {maxLength:N0}.");
+                return (null, true);
+            }
+            if (Finance.Domain.TextRule.Problem(text, singleLine) is { } problem)
+            {
+                Problem(row, Columns[column], given, $"The {Columns[column]} {problem}.");
                 return (null, true);
             }
             return (text.Length == 0 ? null : text, false);

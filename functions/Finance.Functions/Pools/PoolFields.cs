@@ -48,6 +48,10 @@ internal static partial class PoolFields
         {
             errors[field] = [$"{field} is at most {MaxTextLength} characters."];
         }
+        else if (Finance.Domain.TextRule.Problem(value.Trim(), singleLine: true) is { } problem)
+        {
+            errors[field] = [$"{field} {problem}."];
+        }
     }
 
     private static void List(string field, IReadOnlyList<string?>? values, int max, Func<string, bool> valid, string rule, Dictionary<string, string[]> errors)

@@ -94,7 +94,7 @@ public static class EntryFields
             var partner = errors.Id($"{field}partner", body.Partner, required: false);
             var adjusts = errors.Enum($"{field}adjustsKind", body.AdjustsKind, required: false, allowed: EntryKinds.Adjustable);
             var reason = errors.Text($"{field}reason", body.Reason, Finance.Domain.Limits.MaxTextLength);
-            var reference = errors.Text($"{field}reference", body.Reference, Finance.Domain.Limits.MaxNameLength);
+            var reference = errors.Text($"{field}reference", body.Reference, Finance.Domain.Limits.MaxNameLength, singleLine: true);
             var memo = errors.Text($"{field}memo", body.Memo, Finance.Domain.Limits.MaxTextLength);
             var amount = kind == EntryKind.NilReturn && body.Amount is null
                 ? Pence.Zero

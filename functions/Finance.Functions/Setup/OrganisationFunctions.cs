@@ -31,7 +31,7 @@ public sealed class OrganisationService(OrganisationStore organisations, IClock 
         ArgumentNullException.ThrowIfNull(body);
         ArgumentNullException.ThrowIfNull(caller);
         var errors = new FieldErrors();
-        var name = errors.Text("name", body.Name, Finance.Domain.Limits.MaxNameLength, required: true);
+        var name = errors.Text("name", body.Name, Finance.Domain.Limits.MaxNameLength, required: true, singleLine: true);
         var kind = errors.Enum<OrganisationKind>("kind", body.Kind);
         var shortName = errors.Text("shortName", body.ShortName, 20);
         var aliases = new List<string>();

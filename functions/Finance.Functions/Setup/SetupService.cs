@@ -58,7 +58,7 @@ public sealed class SetupService(PoolSetupStore setups, OrganisationStore organi
         }
         var errors = new FieldErrors();
         var kind = errors.Enum<FundingStreamKind>("kind", body.Kind);
-        var name = errors.Text("name", body.Name, Finance.Domain.Limits.MaxNameLength, required: true);
+        var name = errors.Text("name", body.Name, Finance.Domain.Limits.MaxNameLength, required: true, singleLine: true);
         var nature = errors.Enum<FundingNature>("nature", body.Nature);
         var funder = errors.Id("funder", body.Funder, required: false);
         var conditions = errors.Text("conditions", body.Conditions, Finance.Domain.Limits.MaxTextLength);
@@ -173,7 +173,7 @@ public sealed class SetupService(PoolSetupStore setups, OrganisationStore organi
         }
         var errors = new FieldErrors();
         var source = errors.Id("fundingSource", body.FundingSource);
-        var title = errors.Text("title", body.Title, Finance.Domain.Limits.MaxNameLength, required: true);
+        var title = errors.Text("title", body.Title, Finance.Domain.Limits.MaxNameLength, required: true, singleLine: true);
         var host = errors.Id("host", body.Host);
         var startMonth = errors.Month("startMonth", body.StartMonth ?? 1);
         var commissioner = errors.Id("commissioner", body.Commissioner, required: false);

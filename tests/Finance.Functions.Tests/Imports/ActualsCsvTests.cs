@@ -22,6 +22,32 @@ public sealed class ActualsCsvTests
         return result.Problems[0];
     }
 
+    // ----- one text rule, as in JSON -----
+
+    [Theory]
+    [InlineData("riverside-place,frailty-service,6,10,INV-1,\"bell\u0007\"", "memo", "U+0007")]
+    [InlineData("riverside-place,frailty-service,6,10,\"INV\u0000-1\",memo", "reference", "U+0000")]
+    [InlineData("riverside-place,frailty-service,6,10,\"INV-1\nINV-2\",memo", "reference", "U+000A")]
+    [InlineData("riverside-place,frailty-service,6,10,INV-1,\"escape \u001b[31m red\"", "memo", "U+001B")]
+    public void Control_characters_in_text_are_refused_naming_the_row_and_column(string row, string column, string character)
+    {
+        var problem = Single(Parse(Csv(row)));
+
+        problem.Row.Should().Be(2);
+        problem.Column.Should().Be(column);
+        problem.Reason.Should().Contain(character);
+    }
+
+    [Fact]
+    public void Text_is_trimmed_of_the_space_around_it_and_kept_exactly_inside_with_line_breaks_in_a_memo()
+    {
+        var result = Parse(Csv("riverside-place,frailty-service,6,10,\"  INV  1 \",\" first line\nsecond\tline  \""));
+
+        result.IsValid.Should().BeTrue(string.Join("; ", result.Problems.Select(p => p.Reason)));
+        result.Rows.Single().Reference.Should().Be("INV  1");
+        result.Rows.Single().Memo.Should().Be("first line\nsecond\tline");
+    }
+
     // ----- reading a good file -----
 
     [Fact]
@@ -165,7 +191,7 @@ public sealed class ActualsCsvTests
     [Fact]
     public void Reading_a_byte_at_a_time_gives_the_same_rows_as_reading_all_at_once()
     {
-        var csv = Csv("riverside-place,frailty-service,6,\"£1,000\",\"café\r\n✓\",🙂 emoji",
+        var csv = Csv("riverside-place,frailty-service,6,\"£1,000\",café,\"🙂 emoji\r\n✓\"",
             "riverside-place,frailty-service,7,£2,€,\"x\"\"y\"");
         var bytes = Bytes(csv, bom: true);
 
@@ -174,7 +200,7 @@ public sealed class ActualsCsvTests
 
         whole.IsValid.Should().BeTrue();
         trickled.Rows.Should().Equal(whole.Rows);
-        whole.Rows[0].Memo.Should().Be("🙂 emoji");
+        whole.Rows[0].Memo.Should().Be("🙂 emoji\r\n✓");
     }
 
     // ----- the header -----

@@ -54,7 +54,8 @@ public sealed class SetupTests(PostingAppFixture fixture) : IClassFixture<Postin
     [InlineData("streams/dfg", """{"kind":"disabledFacilitiesGrant","name":"DFG","nature":"capital","spendBy":"31/03/2025"}""", HttpStatusCode.BadRequest, "spendBy")]
     [InlineData("agreement", """{"contributions":[{"partner":"{icb}","stream":"nothing","annualAmount":"1"}],"riskShare":{"rule":"hostBearsAll"},"underspend":"carryForward"}""", HttpStatusCode.BadRequest, "contributions")]
     [InlineData("agreement", """{"contributions":[{"partner":"stranger","stream":"place","annualAmount":"1"}],"riskShare":{"rule":"hostBearsAll"},"underspend":"carryForward"}""", HttpStatusCode.BadRequest, "contributions[0].partner")]
-    [InlineData("agreement", """{"contributions":[],"riskShare":{"rule":"fixedPercentages","shares":[{"partner":"{icb}","percent":60}]},"underspend":"carryForward"}""", HttpStatusCode.BadRequest, "contributions")]
+    [InlineData("agreement", """{"contributions":[],"riskShare":{"rule":"fixedPercentages","shares":[{"partner":"{icb}","percent":60}]},"underspend":"carryForward"}""", HttpStatusCode.BadRequest, "riskShare.shares")]
+    [InlineData("lines/programme-manager", """{"fundingSource":"place","title":"Programme\u0007 Manager","host":"{council}"}""", HttpStatusCode.BadRequest, "title")]
     [InlineData("agreement", """{"contributions":[],"riskShare":{"rule":"hostBearsAll"},"underspend":"spendIt"}""", HttpStatusCode.BadRequest, "underspend")]
     [InlineData("agreement", """{"contributions":[{"partner":"{icb}","stream":"place","annualAmount":"1.001"}],"riskShare":{"rule":"hostBearsAll"},"underspend":"carryForward"}""", HttpStatusCode.BadRequest, "contributions[0].annualAmount")]
     public async Task Bad_set_up_is_refused_naming_the_field_and_changes_nothing(string path, string body, HttpStatusCode status, string field)
@@ -67,6 +68,21 @@ public sealed class SetupTests(PostingAppFixture fixture) : IClassFixture<Postin
         problem.GetProperty("errors").EnumerateObject().Select(e => e.Name).Should().Contain(field, problem.ToString());
         var after = await PoolScenario.Expect(App.SendAsync(HttpMethod.Get, $"{pool.Path}/setup", pool.Auditor), HttpStatusCode.OK);
         after.ToString().Should().Be(before.ToString(), "a refused change changes nothing");
+    }
+
+    [Theory]
+    [InlineData("Riverside\u0000Place")]
+    [InlineData("Riverside\nPlace")]
+    [InlineData("Riverside\u001b[2JPlace")]
+    public async Task A_pool_name_is_one_line_of_printable_text(string name)
+    {
+        var pool = await PoolScenario.CreateAsync(App, commitBudgets: false);
+        var json = System.Text.Json.JsonSerializer.Serialize(new { name, hostOrganisation = pool.Council, financialYear = "2024/25" });
+        var problem = await PoolScenario.Expect(
+            App.SendAsync(HttpMethod.Put, pool.Path, pool.ManagerToken, new StringContent(json, Encoding.UTF8, "application/json")), HttpStatusCode.BadRequest);
+        problem.GetProperty("errors").GetProperty("name")[0].GetString().Should().Contain("control character");
+        var read = await PoolScenario.Expect(App.SendAsync(HttpMethod.Get, pool.Path, pool.Auditor), HttpStatusCode.OK);
+        read.GetProperty("name").GetString().Should().Be("Riverside Place", "the refusal changed nothing");
     }
 
     [Fact]
