@@ -21,7 +21,8 @@ public static class DevelopmentTokens
 
     public static readonly TimeSpan DefaultLifetime = TimeSpan.FromHours(8);
 
-    public static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(1);
+    /// <summary>No longer than the app accepts.</summary>
+    public static readonly TimeSpan MaxLifetime = TokenValidation.MaxLifetime;
 
     public const string Usage =
         "Usage: Finance.DevTools mint-token --user <principal id> [--org <organisation id>]... [--role <role>]... [--minutes <1-1440>]\n" +

@@ -1,6 +1,9 @@
 using Finance.Functions.Configuration;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using NodaTime;
 
 namespace Finance.Functions.Access;
 
@@ -42,6 +45,10 @@ public static class TokenValidation
     /// <summary>Tolerance for clocks that disagree about a token's lifetime.</summary>
     public static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(2);
 
+    /// <summary>The longest a token may be made to live: Entra's own ceiling for an access token's configurable
+    /// lifetime (its default is 60 to 90 minutes). See <see cref="TokenChecks"/>.</summary>
+    public static readonly TimeSpan MaxLifetime = TimeSpan.FromHours(24);
+
     public static IServiceCollection AddTokenValidation(this IServiceCollection services)
     {
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
@@ -64,6 +71,8 @@ public static class TokenValidation
         {
             ValidIssuer = settings.Issuer,
             ValidAudience = settings.Audience,
+            // The audience exactly as configured: by default the library also takes it with a slash added or removed.
+            IgnoreTrailingSlashWhenValidatingAudience = false,
             ValidateIssuer = true,
             ValidateAudience = true,
             ValidateLifetime = true,
@@ -77,6 +86,17 @@ public static class TokenValidation
             // key. Naming it also refuses "alg: none" and any attempt to pass a public key off as an HMAC secret.
             ValidAlgorithms = [settings.UsesDevelopmentIssuer ? SecurityAlgorithms.HmacSha256 : SecurityAlgorithms.RsaSha256],
         };
+        options.Events = new JwtBearerEvents
+        {
+            OnTokenValidated = RefuseWhatTheLibraryAllows,
+            // The middleware logs the failure's message: make it name the check first.
+            OnAuthenticationFailed = context =>
+            {
+                var reason = RefusalReason(context.Exception, context.Request, context.Options.TokenValidationParameters.ValidAlgorithms);
+                context.Fail(new AuthenticationFailureException(reason, context.Exception));
+                return Task.CompletedTask;
+            },
+        };
         if (settings.UsesDevelopmentIssuer)
         {
             options.TokenValidationParameters.IssuerSigningKey = DevelopmentTokens.SigningKey;
@@ -84,6 +104,77 @@ public static class TokenValidation
         else
         {
             options.MetadataAddress = settings.MetadataAddress;
+        }
+    }
+
+    /// <summary>After the library has accepted a token, the checks it does not make (<see cref="TokenChecks"/>).</summary>
+    private static Task RefuseWhatTheLibraryAllows(TokenValidatedContext context)
+    {
+        var now = context.HttpContext.RequestServices.GetRequiredService<IClock>().GetCurrentInstant();
+        var refusal = context.SecurityToken is JsonWebToken token
+            ? TokenChecks.Refusal(token, now, MaxLifetime, ClockSkew)
+            : $"token: a {context.SecurityToken.GetType().Name}, not a signed JWT.";
+        if (refusal is not null)
+        {
+            context.Fail(refusal);
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Why a token was refused, for the log: the check that failed, named first ("audience: IDX10214: ..."), then the
+    /// library's message, whose IDX code says exactly what it found (personal data in it stays hidden). Our own checks'
+    /// messages already start with their name.
+    /// </summary>
+    private static string RefusalReason(Exception failure, HttpRequest request, IEnumerable<string>? validAlgorithms)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        if (failure is AggregateException all)
+        {
+            return string.Join("; ", all.InnerExceptions.Select(e => RefusalReason(e, request, validAlgorithms)));
+        }
+        // The library refuses an algorithm it was not told to accept inside its signature check, where the log hides
+        // the reason as personal data; the header's alg says it plainly (the token was refused whatever it says).
+        if (failure is SecurityTokenInvalidSignatureException && validAlgorithms is { } valid
+            && SignedWith(request) is { } algorithm && !valid.Contains(algorithm, StringComparer.Ordinal))
+        {
+            return $"algorithm: the token says alg '{algorithm}'; only {string.Join(", ", valid)} is accepted. {failure.Message}";
+        }
+        var check = failure switch
+        {
+            SecurityTokenNoExpirationException => "exp",
+            SecurityTokenExpiredException => "expired",
+            SecurityTokenNotYetValidException => "not yet valid",
+            SecurityTokenInvalidLifetimeException => "lifetime",
+            SecurityTokenInvalidAudienceException => "audience",
+            SecurityTokenInvalidIssuerException => "issuer",
+            SecurityTokenInvalidAlgorithmException => "algorithm",
+            SecurityTokenSignatureKeyNotFoundException => "signing key",
+            SecurityTokenInvalidSignatureException => "signature",
+            SecurityTokenMalformedException => "malformed",
+            _ => null,
+        };
+        return check is null ? failure.Message : $"{check}: {failure.Message}";
+    }
+
+    /// <summary>The bearer token's alg header, when it reads as an algorithm's name (it goes to the log).</summary>
+    private static string? SignedWith(HttpRequest request)
+    {
+        const string scheme = "Bearer ";
+        var authorization = request.Headers.Authorization.ToString();
+        if (!authorization.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+        try
+        {
+            var algorithm = new JsonWebToken(authorization[scheme.Length..].Trim()).Alg;
+            return algorithm is { Length: > 0 and <= 16 } && algorithm.All(char.IsAsciiLetterOrDigit) ? algorithm : null;
+        }
+        catch (ArgumentException)
+        {
+            // Not a token the library can read (SecurityTokenMalformedException is an ArgumentException).
+            return null;
         }
     }
 }
