@@ -32,6 +32,7 @@ public sealed class AccessTests(AppFixture fixture) : IClassFixture<AppFixture>
         var administrator = await fixture.AdministratorAsync();
         var theirs = $"party-{suffix}";
         var others = $"not-party-{suffix}";
+        await fixture.RegisterOrganisationsAsync("riverside-council", $"icb-{suffix}");
         (await administrator.PutAsJsonAsync($"api/pools/{theirs}", new
         {
             name = "Theirs", hostOrganisation = "riverside-council", financialYear = "2024/25", partnerOrganisations = new[] { $"icb-{suffix}" },

@@ -9,7 +9,11 @@ namespace Finance.EndToEnd.Tests;
 
 public sealed class PoolsTests(AppFixture fixture) : IClassFixture<AppFixture>
 {
-    private Task<HttpClient> Administrator() => fixture.AdministratorAsync();
+    private async Task<HttpClient> Administrator()
+    {
+        await fixture.RegisterOrganisationsAsync("halton-council", "riverside-council");
+        return await fixture.AdministratorAsync();
+    }
 
     private static string NewPoolId() => "pool-" + Guid.NewGuid().ToString("N")[..10];
 

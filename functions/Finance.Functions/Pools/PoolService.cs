@@ -3,6 +3,7 @@ using Finance.Domain.Calendar;
 using Finance.Functions.Access;
 using Finance.Functions.Outcomes;
 using Finance.Storage;
+using Finance.Storage.Directory;
 using Finance.Storage.Pools;
 using NodaTime;
 
@@ -43,7 +44,7 @@ public static class Versions
 }
 
 /// <summary>Creating and replacing pools: who is party to them and who manages them.</summary>
-public sealed class PoolService(PoolStore pools, IClock clock)
+public sealed class PoolService(PoolStore pools, OrganisationStore organisations, IClock clock)
 {
     private static Refusal Changed(string detail) => new(RefusalKind.PreconditionFailed, "The pool has changed.", detail);
 
@@ -72,9 +73,19 @@ public sealed class PoolService(PoolStore pools, IClock clock)
         }
         var existing = scope.Pool;
         var host = body.HostOrganisation!;
-        var partners = (body.PartnerOrganisations?.OfType<string>() ?? existing?.PartnerOrganisations ?? [])
-            .Where(p => p != host).Distinct(StringComparer.Ordinal).ToList();
-        var managers = (body.PoolManagers?.OfType<string>() ?? existing?.PoolManagers ?? []).Distinct(StringComparer.Ordinal).ToList();
+        if (await PartiesProblemAsync(host, body.PartnerOrganisations, cancellationToken) is { } parties)
+        {
+            return parties;
+        }
+        var partners = (body.PartnerOrganisations?.OfType<string>() ?? existing?.PartnerOrganisations ?? []).ToList();
+        if (body.PoolManagers?.OfType<string>().Select((m, i) => (m, i)).FirstOrDefault(x => body.PoolManagers.Take(x.i).Contains(x.m)) is ({ } twice, var at))
+        {
+            return new Refusal(RefusalKind.Unprocessable, "A pool manager is named twice.", $"'{twice}' is named twice.")
+            {
+                Errors = new Dictionary<string, string[]> { [$"poolManagers[{at}]"] = [$"'{twice}' is already named; name each manager once."] },
+            };
+        }
+        var managers = (body.PoolManagers?.OfType<string>() ?? existing?.PoolManagers ?? []).ToList();
         // A pool manager who is not an administrator reaches this pool only as one of its managers (or as its creator),
         // and stays one: otherwise they could create a pool nobody manages, or lock themselves out by mistake.
         if (!AccessRules.ManagePool.ReachOf(caller).HasFlag(Reach.Everything) && !managers.Contains(caller.Id, StringComparer.Ordinal))
@@ -122,5 +133,39 @@ public sealed class PoolService(PoolStore pools, IClock clock)
         {
             return Changed("Someone else changed this pool since you read it; read it again and reapply your change.");
         }
+    }
+
+    /// <summary>
+    /// The host and each partner must be organisations registered in the directory, and each named once (the host is
+    /// not also a partner): otherwise 422 naming the field, never a pool of organisations nobody knows, nor a partner
+    /// silently dropped.
+    /// </summary>
+    private async Task<Refusal?> PartiesProblemAsync(string host, IReadOnlyList<string?>? partners, CancellationToken cancellationToken)
+    {
+        var named = partners?.OfType<string>().ToList() ?? [];
+        var known = await organisations.GetManyAsync(named.Append(host), cancellationToken);
+        var errors = new Dictionary<string, string[]>();
+        if (!known.ContainsKey(host))
+        {
+            errors["hostOrganisation"] = [$"'{host}' is not a registered organisation: PUT /api/organisations/{host} first."];
+        }
+        for (var i = 0; i < named.Count; i++)
+        {
+            var partner = named[i];
+            if (partner == host)
+            {
+                errors[$"partnerOrganisations[{i}]"] = [$"'{partner}' is the host; the host is a partner already, so leave it out here."];
+            }
+            else if (named.Take(i).Contains(partner, StringComparer.Ordinal))
+            {
+                errors[$"partnerOrganisations[{i}]"] = [$"'{partner}' is already named; name each partner once."];
+            }
+            else if (!known.ContainsKey(partner))
+            {
+                errors[$"partnerOrganisations[{i}]"] = [$"'{partner}' is not a registered organisation: PUT /api/organisations/{partner} first."];
+            }
+        }
+        return errors.Count == 0 ? null : new Refusal(RefusalKind.Unprocessable, "The pool names organisations it cannot have.",
+            string.Join(" ", errors.Select(e => $"{e.Key}: {e.Value[0]}"))) { Errors = errors };
     }
 }

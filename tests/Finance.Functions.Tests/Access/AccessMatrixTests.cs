@@ -89,6 +89,11 @@ public sealed class AccessMatrixFixture : IAsyncLifetime
         azurite = await Azurite.StartAsync();
         App = await TestApp.StartAsync(new Dictionary<string, string?> { [Finance.Functions.Configuration.AppSettings.LedgerConnectionString.Key] = azurite.ConnectionString });
         var admin = TestApp.Token($"admin-{suffix}", null, Role.Administrator);
+        foreach (var organisation in new[] { HostOrganisation, PartnerOrganisation, OtherOrganisation })
+        {
+            (await App.SendAsync(HttpMethod.Put, $"api/organisations/{organisation}", admin, JsonContent.Create(new { name = organisation, kind = "council" })))
+                .IsSuccessStatusCode.Should().BeTrue();
+        }
         (await App.SendAsync(HttpMethod.Put, $"api/pools/{PoolId}", admin, JsonContent.Create(PoolBody))).StatusCode.Should().Be(HttpStatusCode.Created);
         (await App.SendAsync(HttpMethod.Put, $"api/organisations/{ReadOrganisation}", admin, JsonContent.Create(new { name = "Read org", kind = "council" })))
             .IsSuccessStatusCode.Should().BeTrue();

@@ -33,6 +33,7 @@ public sealed class MembershipTests(MembershipAppFixture fixture) : IClassFixtur
         var pool = $"dir-pool-{suffix}";
         var partner = $"partner-{suffix}";
         var viewer = $"viewer-{suffix}";
+        await App.RegisterOrganisationsAsync($"host-{suffix}", partner);
         (await App.SendAsync(HttpMethod.Put, $"api/pools/{pool}", Admin, JsonContent.Create(new
         {
             name = "Directory pool", hostOrganisation = $"host-{suffix}", financialYear = "2024/25", partnerOrganisations = new[] { partner },
@@ -94,6 +95,7 @@ public sealed class MembershipTests(MembershipAppFixture fixture) : IClassFixtur
         var manager = $"creator-{suffix}";
         var token = TestApp.Token(manager, [$"council-{suffix}"], Role.PoolManager);
         var pool = $"created-{suffix}";
+        await App.RegisterOrganisationsAsync($"elsewhere-{suffix}");
         using var created = await App.SendAsync(HttpMethod.Put, $"api/pools/{pool}", token, JsonContent.Create(new
         {
             name = "Created", hostOrganisation = $"elsewhere-{suffix}", financialYear = "2024/25", poolManagers = new[] { "someone-else" },

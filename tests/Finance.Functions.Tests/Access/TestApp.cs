@@ -56,6 +56,27 @@ public sealed class TestApp : IAsyncDisposable
     /// <summary>The ledger on the app's storage, for tests that check what was written.</summary>
     public LedgerRepository Ledger() => new(Storage.Table(StorageNames.LedgerTable), NodaTime.SystemClock.Instance);
 
+    /// <summary>Registers organisations in the directory (as an administrator), as a pool's parties must be.</summary>
+    public async Task RegisterOrganisationsAsync(params string[] ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var admin = Token("test-administrator", null, Finance.Domain.Principals.Role.Administrator);
+        foreach (var id in ids)
+        {
+            using var known = await SendAsync(HttpMethod.Get, $"api/organisations/{id}", admin, null);
+            if (known.IsSuccessStatusCode)
+            {
+                continue;
+            }
+            using var response = await SendAsync(HttpMethod.Put, $"api/organisations/{id}", admin,
+                System.Net.Http.Json.JsonContent.Create(new { name = id, kind = "council" }));
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new InvalidOperationException($"Organisation {id} was not registered: {await response.Content.ReadAsStringAsync()}");
+            }
+        }
+    }
+
     /// <summary>A development token, valid for an hour from now.</summary>
     public static string Token(string user, IEnumerable<string>? organisations = null, params Role[] roles) =>
         DevelopmentTokens.Mint(Audience, user, organisations ?? [], roles, DateTimeOffset.UtcNow, TimeSpan.FromHours(1));

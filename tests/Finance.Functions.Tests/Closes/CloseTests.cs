@@ -113,6 +113,7 @@ public sealed class CloseTests(PostingAppFixture fixture) : IClassFixture<Postin
         var today = LondonTime.Today(NodaTime.SystemClock.Instance);
         var year = FinancialYear.Containing(today);
         var month = FinancialMonth.Containing(today);
+        await App.RegisterOrganisationsAsync($"c-{suffix}");
         using (var put = await App.SendAsync(HttpMethod.Put, $"api/pools/now-{suffix}", manager,
             JsonContent.Create(new { name = "Now", hostOrganisation = $"c-{suffix}", financialYear = year.ToString() })))
         {

@@ -287,6 +287,7 @@ public sealed class StatementApiTests(PostingAppFixture fixture) : IClassFixture
             using var r = await App.SendAsync(HttpMethod.Put, p, manager, JsonContent.Create(body));
             r.IsSuccessStatusCode.Should().BeTrue(await r.Content.ReadAsStringAsync());
         }
+        await App.RegisterOrganisationsAsync(council, icb);
         await Put(path, new { name = "BCF", hostOrganisation = council, financialYear = "2024/25", partnerOrganisations = new[] { icb } });
         await Put($"{path}/streams/bcf", new { kind = "bcfNhsMinimumContribution", name = "BCF", nature = "revenue", funder = icb });
         await Put($"{path}/streams/ibcf", new { kind = "improvedBetterCareFund", name = "iBCF", nature = "revenue", funder = council });
