@@ -133,7 +133,7 @@ public sealed class StartupTests(SampleHost sample) : IClassFixture<SampleHost>
         response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         problem.GetProperty("status").GetInt32().Should().Be(404);
-        problem.GetProperty("title").GetString().Should().Be("Not Found");
+        problem.GetProperty("title").GetString().Should().Be("Not found.", "a 404 reads the same whether the host or the app answers it");
         problem.GetProperty("detail").GetString().Should().Contain(method);
     }
 }

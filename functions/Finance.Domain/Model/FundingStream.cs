@@ -56,7 +56,9 @@ public sealed class FundingStream
         }
         if (passThroughTo is not null && kind != FundingStreamKind.DisabledFacilitiesGrant)
         {
-            throw new ArgumentException($"Funding stream '{id}' is {kind}; only a Disabled Facilities Grant passes through to a district council.", nameof(passThroughTo));
+            throw new ArgumentException(
+                $"Funding stream '{id}' is {char.ToLowerInvariant(kind.ToString()[0])}{kind.ToString()[1..]}; only a Disabled Facilities Grant passes through to a district council.",
+                nameof(passThroughTo));
         }
         if (passThroughTo is not null && passThroughTo == funder)
         {

@@ -102,10 +102,10 @@ public static class ReconciliationRules
             var entry = item.Entry;
             yield return EntryKinds.IsAnnual(item.Figure)
                 ? new Finding(FindingCodes.EntryAfterPeriod, Severity.Info,
-                    $"{entry.Kind} '{entry.Id}' ({entry.Amount}) is for {entry.Month}, after the period; it is included because it was posted by the as-at moment.",
+                    $"{EntryKinds.Name(entry.Kind)} '{entry.Id}' ({entry.Amount}) is for {entry.Month}, after the period; it is included because it was posted by the as-at moment.",
                     item.Line, item.Stream, item.Partner, entry.Month, entry.Id)
                 : new Finding(FindingCodes.EntryAfterPeriod, Severity.Warning,
-                    $"{entry.Kind} '{entry.Id}' ({entry.Amount}) is for {entry.Month}, after the period to {context.Month.Label}, so this statement leaves it out.",
+                    $"{EntryKinds.Name(entry.Kind)} '{entry.Id}' ({entry.Amount}) is for {entry.Month}, after the period to {context.Month.Label}, so this statement leaves it out.",
                     item.Line, item.Stream, item.Partner, entry.Month, entry.Id);
         }
     }

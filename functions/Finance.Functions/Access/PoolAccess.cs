@@ -78,7 +78,7 @@ public static class PoolAccess
         {
             if (lineHostOrganisation is null)
             {
-                return $"{figure} is posted to a line.";
+                return $"An entry of kind {Finance.Domain.Ledger.EntryKinds.Name(figure)} is posted to a line.";
             }
             return CanPostToLine(caller, pool, lineHostOrganisation)
                 ? null

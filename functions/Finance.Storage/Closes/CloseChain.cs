@@ -49,14 +49,19 @@ public sealed class CloseChain(LedgerStorage storage)
 
     /// <summary>Every link, in order, with its bytes; <paramref name="fresh"/> reads every one from storage (verification).
     /// A link that does not read back as one this code writes is a <see cref="StorageInvariantException"/> naming it.</summary>
-    public async Task<IReadOnlyList<StoredLink>> ReadAsync(string poolId, FinancialYear year, bool fresh, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<StoredLink>> ReadAsync(string poolId, FinancialYear year, bool fresh, CancellationToken cancellationToken) =>
+        (await ReadWithTipAsync(poolId, year, fresh, cancellationToken).ConfigureAwait(false)).Links;
+
+    /// <summary>The links and the tip they were read against: one point read of the tip, then the cached links or a listing.</summary>
+    private async Task<(IReadOnlyList<StoredLink> Links, int TipSeq, string? TipSha)> ReadWithTipAsync(
+        string poolId, FinancialYear year, bool fresh, CancellationToken cancellationToken)
     {
         await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var key = Prefix(poolId, year);
         var (tipSeq, tipSha) = await TipAsync(poolId, year, cancellationToken).ConfigureAwait(false);
         if (!fresh && chains.TryGetValue(key, out var known) && known.Seq == tipSeq && known.Sha == tipSha)
         {
-            return known.Links; // one point read instead of a listing and every link
+            return (known.Links, tipSeq, tipSha); // one point read instead of a listing and every link
         }
         var names = (await StoredBlobs.NamesAsync(Container, key, 2 * MaxLinks, cancellationToken).ConfigureAwait(false))
             .Where(n => n.EndsWith(".json", StringComparison.Ordinal))
@@ -84,7 +89,7 @@ public sealed class CloseChain(LedgerStorage storage)
             }
             chains[key] = (tipSeq, tipSha, links);
         }
-        return links;
+        return (links, tipSeq, tipSha);
     }
 
     /// <summary>Reads of a chain caught between an append's two writes (the tip moved, its link not yet written) retried
@@ -101,8 +106,7 @@ public sealed class CloseChain(LedgerStorage storage)
     {
         for (var attempt = 0; ; attempt++)
         {
-            var links = await ReadAsync(poolId, year, fresh: attempt > 0, cancellationToken).ConfigureAwait(false);
-            var (tipSeq, tipSha) = await TipAsync(poolId, year, cancellationToken).ConfigureAwait(false);
+            var (links, tipSeq, tipSha) = await ReadWithTipAsync(poolId, year, fresh: attempt > 0, cancellationToken).ConfigureAwait(false);
             var pending = tipSeq != links.Count;
             if (!pending || attempt == PendingRetries)
             {

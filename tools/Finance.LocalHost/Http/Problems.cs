@@ -6,8 +6,9 @@ using Microsoft.AspNetCore.WebUtilities;
 namespace Finance.LocalHost.Http;
 
 /// <summary>
-/// The host's own refusals as RFC 9457 problem details (type about:blank, title the status phrase). The real host
-/// answers these with empty bodies; the status codes are the same.
+/// The host's own refusals as RFC 9457 problem details (type about:blank, title the status phrase written as the
+/// function app writes its titles: "Not found.", so a 404 reads the same whoever answers it). The real host answers
+/// these with empty bodies; the status codes are the same.
 /// </summary>
 internal static class Problems
 {
@@ -25,7 +26,9 @@ internal static class Problems
         response.StatusCode = status;
         response.ContentType = ContentType;
         response.Headers.CacheControl = "no-store";
-        var problem = new Problem("about:blank", ReasonPhrases.GetReasonPhrase(status), status, detail, context.Request.Path.Value);
+        var phrase = ReasonPhrases.GetReasonPhrase(status);
+        var title = phrase.Length == 0 ? "Refused." : phrase[..1] + phrase[1..].ToLowerInvariant() + ".";
+        var problem = new Problem("about:blank", title, status, detail, context.Request.Path.Value);
         return JsonSerializer.SerializeAsync(response.Body, problem, Json, context.RequestAborted);
     }
 
