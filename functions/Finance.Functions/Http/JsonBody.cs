@@ -94,6 +94,13 @@ public static class JsonBody
     public static async Task<byte[]> ReadJsonBytesAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        // Read and checked once per request: the access middleware reads a declared body first and keeps it here.
+        if (request.HttpContext.Items.TryGetValue(CheckedBodyKey, out var read) && read is byte[] known)
+        {
+            return known.Length <= maxBytes
+                ? known
+                : throw new JsonBodyException(StatusCodes.Status413PayloadTooLarge, "The body is too large.", "", $"At most {maxBytes} bytes are accepted.");
+        }
         if (!IsJson(request.ContentType))
         {
             throw NotJson(request.ContentType);
@@ -104,8 +111,12 @@ public static class JsonBody
             bytes = bytes[Utf8Bom.Length..];
         }
         CheckNames(bytes);
+        request.HttpContext.Items[CheckedBodyKey] = bytes;
         return bytes;
     }
+
+    /// <summary>Where a request's JSON body, once read and checked, is kept for the rest of the request.</summary>
+    private const string CheckedBodyKey = "finance.checked-json-body";
 
     /// <summary>The 415 for a body that is not sent as JSON.</summary>
     public static JsonBodyException NotJson(string? contentType) => new(StatusCodes.Status415UnsupportedMediaType, "Not a JSON body.", "",

@@ -14,7 +14,7 @@ public static class RequestShape
 
     /// <summary>
     /// The refusal of a request that is not of its function's declared shape, or null. A declared JSON body is read
-    /// here (buffered, so the function reads it again) and refused when it is not JSON or names a property twice.
+    /// here (and kept with the request for the function) and refused when it is not JSON or names a property twice.
     /// </summary>
     public static async Task<IResult?> ProblemAsync(HttpTriggerDeclaration http, HttpRequest request, CancellationToken cancellationToken)
     {
@@ -26,16 +26,15 @@ public static class RequestShape
         {
             return null;
         }
-        request.EnableBuffering(JsonBody.DefaultMaxBytes);
         try
         {
+            // Kept with the request once read, so the function does not read or check it again.
             await JsonBody.ReadJsonBytesAsync(request, JsonBody.DefaultMaxBytes, cancellationToken);
         }
         catch (JsonBodyException e)
         {
             return e.ToResult();
         }
-        request.Body.Position = 0;
         return null;
     }
 
