@@ -77,7 +77,9 @@ public sealed class PoolService(PoolStore pools, OrganisationStore organisations
         {
             return parties;
         }
-        var partners = (body.PartnerOrganisations?.OfType<string>() ?? existing?.PartnerOrganisations ?? []).ToList();
+        // Named partners are checked above; kept ones (left out of a replace) lose the host if it became one of them.
+        var partners = body.PartnerOrganisations?.OfType<string>().ToList()
+            ?? (existing?.PartnerOrganisations ?? []).Where(p => p != host).ToList();
         if (body.PoolManagers?.OfType<string>().Select((m, i) => (m, i)).FirstOrDefault(x => body.PoolManagers.Take(x.i).Contains(x.m)) is ({ } twice, var at))
         {
             return new Refusal(RefusalKind.Unprocessable, "A pool manager is named twice.", $"'{twice}' is named twice.")

@@ -70,6 +70,30 @@ public sealed class SetupTests(PostingAppFixture fixture) : IClassFixture<Postin
         after.ToString().Should().Be(before.ToString(), "a refused change changes nothing");
     }
 
+    [Fact]
+    public async Task Partners_are_named_once_and_registered_and_a_kept_partner_who_becomes_host_is_not_also_a_partner()
+    {
+        var pool = await PoolScenario.CreateAsync(App, commitBudgets: false);
+        async Task<System.Text.Json.JsonElement> Put(object body, HttpStatusCode status) =>
+            await PoolScenario.Expect(App.SendAsync(HttpMethod.Put, pool.Path, pool.ManagerToken, System.Net.Http.Json.JsonContent.Create(body)), status);
+
+        var twice = await Put(new { name = "R", hostOrganisation = pool.Council, financialYear = "2024/25", partnerOrganisations = new[] { pool.Icb, pool.Icb } },
+            HttpStatusCode.UnprocessableEntity);
+        twice.GetProperty("errors").GetProperty("partnerOrganisations[1]")[0].GetString().Should().Contain("already named");
+        var host = await Put(new { name = "R", hostOrganisation = pool.Council, financialYear = "2024/25", partnerOrganisations = new[] { pool.Council } },
+            HttpStatusCode.UnprocessableEntity);
+        host.GetProperty("errors").GetProperty("partnerOrganisations[0]")[0].GetString().Should().Contain("is the host");
+        var stranger = await Put(new { name = "R", hostOrganisation = pool.Council, financialYear = "2024/25", partnerOrganisations = new[] { "no-such-org" } },
+            HttpStatusCode.UnprocessableEntity);
+        stranger.GetProperty("errors").GetProperty("partnerOrganisations[0]")[0].GetString().Should().Contain("not a registered organisation");
+        (await Put(new { name = "R", hostOrganisation = "no-such-host", financialYear = "2024/25" }, HttpStatusCode.UnprocessableEntity))
+            .GetProperty("errors").TryGetProperty("hostOrganisation", out _).Should().BeTrue();
+
+        var replaced = await Put(new { name = "Riverside Place", hostOrganisation = pool.Icb, financialYear = "2024/25" }, HttpStatusCode.OK);
+        replaced.GetProperty("partnerOrganisations").EnumerateArray().Select(p => p.GetString()).Should().Equal([pool.Trust],
+            "the partners kept by a replace lose the one that became host");
+    }
+
     [Theory]
     [InlineData("Riverside\u0000Place")]
     [InlineData("Riverside\nPlace")]
