@@ -77,6 +77,8 @@ public sealed class PostingTests(AppFixture fixture) : IClassFixture<AppFixture>
         var manager = await fixture.ClientForAsync($"manager-{suffix}", [$"council-{suffix}"], "PoolManager");
         var lead = await fixture.ClientForAsync($"lead-{suffix}", [$"council-{suffix}"], "FinanceLead");
         await fixture.RegisterOrganisationsAsync($"council-{suffix}");
+        await Expect(admin.PutAsJsonAsync($"api/directory/principals/manager-{suffix}",
+            new { organisations = new[] { $"council-{suffix}" }, roles = Array.Empty<string>() }), HttpStatusCode.OK);
         await Expect(admin.PutAsJsonAsync($"api/pools/{pool}", new
         {
             name = "Crash pool", hostOrganisation = $"council-{suffix}", financialYear = "2024/25", poolManagers = new[] { $"manager-{suffix}" },

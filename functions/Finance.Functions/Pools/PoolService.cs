@@ -44,7 +44,7 @@ public static class Versions
 }
 
 /// <summary>Creating and replacing pools: who is party to them and who manages them.</summary>
-public sealed class PoolService(PoolStore pools, OrganisationStore organisations, IClock clock)
+public sealed class PoolService(PoolStore pools, OrganisationStore organisations, MembershipStore memberships, IClock clock)
 {
     private static Refusal Changed(string detail) => new(RefusalKind.PreconditionFailed, "The pool has changed.", detail);
 
@@ -86,6 +86,10 @@ public sealed class PoolService(PoolStore pools, OrganisationStore organisations
             {
                 Errors = new Dictionary<string, string[]> { [$"poolManagers[{at}]"] = [$"'{twice}' is already named; name each manager once."] },
             };
+        }
+        if (await UnknownManagerAsync(body.PoolManagers, caller, cancellationToken) is { } unknown)
+        {
+            return unknown;
         }
         var managers = (body.PoolManagers?.OfType<string>() ?? existing?.PoolManagers ?? []).ToList();
         // A pool manager who is not an administrator reaches this pool only as one of its managers (or as its creator),
@@ -168,6 +172,25 @@ public sealed class PoolService(PoolStore pools, OrganisationStore organisations
             }
         }
         return errors.Count == 0 ? null : new Refusal(RefusalKind.Unprocessable, "The pool names organisations it cannot have.",
+            string.Join(" ", errors.Select(e => $"{e.Key}: {e.Value[0]}"))) { Errors = errors };
+    }
+
+    /// <summary>
+    /// Every manager named (other than the caller, who is known by their token) must be a principal the directory knows
+    /// (<c>PUT /api/directory/principals/{id}</c>): otherwise 422 naming <c>poolManagers[i]</c>, never a pool managed by
+    /// an id nobody registered (a typing slip would leave the pool without the manager meant).
+    /// </summary>
+    private async Task<Refusal?> UnknownManagerAsync(IReadOnlyList<string?>? named, Caller caller, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        for (var i = 0; i < (named?.Count ?? 0); i++)
+        {
+            if (named![i] is { } manager && manager != caller.Id && await memberships.GetAsync(manager, cancellationToken) is null)
+            {
+                errors[$"poolManagers[{i}]"] = [$"'{manager}' is not a principal the directory knows: PUT /api/directory/principals/{manager} first."];
+            }
+        }
+        return errors.Count == 0 ? null : new Refusal(RefusalKind.Unprocessable, "The pool names managers nobody registered.",
             string.Join(" ", errors.Select(e => $"{e.Key}: {e.Value[0]}"))) { Errors = errors };
     }
 }

@@ -94,6 +94,9 @@ public sealed class AccessMatrixFixture : IAsyncLifetime
             (await App.SendAsync(HttpMethod.Put, $"api/organisations/{organisation}", admin, JsonContent.Create(new { name = organisation, kind = "council" })))
                 .IsSuccessStatusCode.Should().BeTrue();
         }
+        // The manager the pool names is a principal the directory knows; the membership adds nothing to their tokens.
+        (await App.SendAsync(HttpMethod.Put, $"api/directory/principals/{ManagerId}", admin,
+            JsonContent.Create(new { organisations = new[] { OtherOrganisation }, roles = Array.Empty<string>() }))).IsSuccessStatusCode.Should().BeTrue();
         (await App.SendAsync(HttpMethod.Put, $"api/pools/{PoolId}", admin, JsonContent.Create(PoolBody))).StatusCode.Should().Be(HttpStatusCode.Created);
         (await App.SendAsync(HttpMethod.Put, $"api/organisations/{ReadOrganisation}", admin, JsonContent.Create(new { name = "Read org", kind = "council" })))
             .IsSuccessStatusCode.Should().BeTrue();

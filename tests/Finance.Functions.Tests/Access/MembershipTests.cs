@@ -96,6 +96,8 @@ public sealed class MembershipTests(MembershipAppFixture fixture) : IClassFixtur
         var token = TestApp.Token(manager, [$"council-{suffix}"], Role.PoolManager);
         var pool = $"created-{suffix}";
         await App.RegisterOrganisationsAsync($"elsewhere-{suffix}");
+        (await App.SendAsync(HttpMethod.Put, "api/directory/principals/someone-else", Admin,
+            JsonContent.Create(new { organisations = Array.Empty<string>(), roles = Array.Empty<string>() }))).IsSuccessStatusCode.Should().BeTrue();
         using var created = await App.SendAsync(HttpMethod.Put, $"api/pools/{pool}", token, JsonContent.Create(new
         {
             name = "Created", hostOrganisation = $"elsewhere-{suffix}", financialYear = "2024/25", poolManagers = new[] { "someone-else" },

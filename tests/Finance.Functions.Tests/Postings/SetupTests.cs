@@ -71,7 +71,7 @@ public sealed class SetupTests(PostingAppFixture fixture) : IClassFixture<Postin
     }
 
     [Fact]
-    public async Task Partners_are_named_once_and_registered_and_a_kept_partner_who_becomes_host_is_not_also_a_partner()
+    public async Task Parties_and_managers_are_named_once_and_registered_and_a_kept_partner_who_becomes_host_is_not_also_a_partner()
     {
         var pool = await PoolScenario.CreateAsync(App, commitBudgets: false);
         async Task<System.Text.Json.JsonElement> Put(object body, HttpStatusCode status) =>
@@ -88,6 +88,13 @@ public sealed class SetupTests(PostingAppFixture fixture) : IClassFixture<Postin
         stranger.GetProperty("errors").GetProperty("partnerOrganisations[0]")[0].GetString().Should().Contain("not a registered organisation");
         (await Put(new { name = "R", hostOrganisation = "no-such-host", financialYear = "2024/25" }, HttpStatusCode.UnprocessableEntity))
             .GetProperty("errors").TryGetProperty("hostOrganisation", out _).Should().BeTrue();
+
+        var nobody = await Put(new { name = "R", hostOrganisation = pool.Council, financialYear = "2024/25", poolManagers = new[] { pool.Manager, "nobody-registered" } },
+            HttpStatusCode.UnprocessableEntity);
+        nobody.GetProperty("errors").GetProperty("poolManagers[1]")[0].GetString().Should().Contain("not a principal the directory knows");
+        var managerTwice = await Put(new { name = "R", hostOrganisation = pool.Council, financialYear = "2024/25", poolManagers = new[] { pool.Manager, pool.Manager } },
+            HttpStatusCode.UnprocessableEntity);
+        managerTwice.GetProperty("errors").TryGetProperty("poolManagers[1]", out _).Should().BeTrue();
 
         var replaced = await Put(new { name = "Riverside Place", hostOrganisation = pool.Icb, financialYear = "2024/25" }, HttpStatusCode.OK);
         replaced.GetProperty("partnerOrganisations").EnumerateArray().Select(p => p.GetString()).Should().Equal([pool.Trust],
