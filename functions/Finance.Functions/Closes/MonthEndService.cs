@@ -147,7 +147,7 @@ public sealed partial class MonthEndFunctions(MonthEndService monthEnd, IClock c
         {
             return Answers.Problem(keyProblem, request.HttpContext);
         }
-        var month = request.Query.TryGetValue("month", out var value) ? value.ToString() : null;
+        var month = RequestShape.Value(request, "month");
         return Answers.Of(await monthEnd.RunForPoolAsync(context.Pool(), month, cancellationToken), request.HttpContext);
     }
 

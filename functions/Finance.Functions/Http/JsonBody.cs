@@ -119,7 +119,7 @@ public static class JsonBody
     private const string CheckedBodyKey = "finance.checked-json-body";
 
     /// <summary>The 415 for a body that is not sent as JSON.</summary>
-    public static JsonBodyException NotJson(string? contentType) => new(StatusCodes.Status415UnsupportedMediaType, "Not a JSON body.", "",
+    private static JsonBodyException NotJson(string? contentType) => new(StatusCodes.Status415UnsupportedMediaType, "Not a JSON body.", "",
         $"Send the body as Content-Type: application/json (charset utf-8, if one is given); it was {(contentType is { Length: > 0 } t ? $"'{t}'" : "not given")}.");
 
     private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];

@@ -18,17 +18,20 @@ public static class RequestShape
     /// </summary>
     public static async Task<IResult?> ProblemAsync(HttpTriggerDeclaration http, HttpRequest request, CancellationToken cancellationToken)
     {
-        if (Problem(http, request) is { } problem)
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(request);
+        if (QueryProblem(http, request.Query) is { } problem)
         {
             return problem;
         }
-        if (http.Body is null || !HasBody(request))
+        if (http.Body is not { } body || (body.Optional && !HasBody(request)))
         {
             return null;
         }
         try
         {
-            // Kept with the request once read, so the function does not read or check it again.
+            // Its Content-Type, size and names checked by the one reader of JSON bodies, and kept with the request
+            // once read, so the function does not read or check it again.
             await JsonBody.ReadJsonBytesAsync(request, JsonBody.DefaultMaxBytes, cancellationToken);
         }
         catch (JsonBodyException e)
@@ -38,11 +41,16 @@ public static class RequestShape
         return null;
     }
 
-    public static IResult? Problem(HttpTriggerDeclaration http, HttpRequest request)
+    /// <summary>A query value as the function reads it: null when not given (a repeated or empty one was refused).</summary>
+    public static string? Value(HttpRequest request, string name)
     {
-        ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(request);
-        foreach (var (given, values) in request.Query)
+        return request.Query.TryGetValue(name, out var values) ? values.ToString() : null;
+    }
+
+    private static IResult? QueryProblem(HttpTriggerDeclaration http, IQueryCollection query)
+    {
+        foreach (var (given, values) in query)
         {
             var name = given;
             if (string.Equals(name, FunctionKeyParameter, StringComparison.OrdinalIgnoreCase))
@@ -64,10 +72,6 @@ public static class RequestShape
             {
                 return Problems.Validation(name, $"'{name}' is empty; give a value, or leave it out.");
             }
-        }
-        if (http.Body is { } body && (!body.Optional || HasBody(request)) && !JsonBody.IsJson(request.ContentType))
-        {
-            return JsonBody.NotJson(request.ContentType).ToResult();
         }
         return null;
     }

@@ -50,7 +50,7 @@ public sealed partial class ImportFunctions(ImportService imports, ILogger<Impor
         {
             return e.Status == StatusCodes.Status400BadRequest ? Problems.Validation("", "The file is empty.") : e.ToResult();
         }
-        var upload = new UploadRequest(request.Query["fileName"].ToString(), bytes, IdempotencyKeys.For(key!, request, bytes));
+        var upload = new UploadRequest(RequestShape.Value(request, "fileName"), bytes, IdempotencyKeys.For(key!, request, bytes));
         return Answer(await imports.UploadAsync(context.Pool(), context.Caller(), upload, cancellationToken), http);
     }
 

@@ -82,10 +82,9 @@ public sealed class PoolService(PoolStore pools, OrganisationStore organisations
             ?? (existing?.PartnerOrganisations ?? []).Where(p => p != host).ToList();
         if (body.PoolManagers?.OfType<string>().Select((m, i) => (m, i)).FirstOrDefault(x => body.PoolManagers.Take(x.i).Contains(x.m)) is ({ } twice, var at))
         {
-            return new Refusal(RefusalKind.Unprocessable, "A pool manager is named twice.", $"'{twice}' is named twice.")
-            {
-                Errors = new Dictionary<string, string[]> { [$"poolManagers[{at}]"] = [$"'{twice}' is already named; name each manager once."] },
-            };
+            return Refusal.Unprocessable(
+                new Dictionary<string, string[]> { [$"poolManagers[{at}]"] = [$"'{twice}' is already named; name each manager once."] },
+                "A pool manager is named twice.");
         }
         if (await UnknownManagerAsync(body.PoolManagers, caller, cancellationToken) is { } unknown)
         {
@@ -171,8 +170,7 @@ public sealed class PoolService(PoolStore pools, OrganisationStore organisations
                 errors[$"partnerOrganisations[{i}]"] = [$"'{partner}' is not a registered organisation: PUT /api/organisations/{partner} first."];
             }
         }
-        return errors.Count == 0 ? null : new Refusal(RefusalKind.Unprocessable, "The pool names organisations it cannot have.",
-            string.Join(" ", errors.Select(e => $"{e.Key}: {e.Value[0]}"))) { Errors = errors };
+        return errors.Count == 0 ? null : Refusal.Unprocessable(errors, "The pool names organisations it cannot have.");
     }
 
     /// <summary>
@@ -190,7 +188,6 @@ public sealed class PoolService(PoolStore pools, OrganisationStore organisations
                 errors[$"poolManagers[{i}]"] = [$"'{manager}' is not a principal the directory knows: PUT /api/directory/principals/{manager} first."];
             }
         }
-        return errors.Count == 0 ? null : new Refusal(RefusalKind.Unprocessable, "The pool names managers nobody registered.",
-            string.Join(" ", errors.Select(e => $"{e.Key}: {e.Value[0]}"))) { Errors = errors };
+        return errors.Count == 0 ? null : Refusal.Unprocessable(errors, "The pool names managers nobody registered.");
     }
 }

@@ -75,8 +75,7 @@ public sealed class PostingFunctions(PostingService postings, JsonSerializerOpti
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "pools/{poolId}/entries")] HttpRequest request, string poolId, FunctionContext context,
         CancellationToken cancellationToken)
     {
-        var query = request.Query;
-        string? Value(string name) => query.TryGetValue(name, out var values) ? values.ToString() : null;
+        string? Value(string name) => RequestShape.Value(request, name);
         var listing = new EntryListRequest(Value("line"), Value("kind"), Value("month"), Value("author"), Value("source"), Value("pageSize"),
             Value("continuationToken"));
         return Answers.Of(await postings.ListAsync(context.Pool(), listing, cancellationToken), request.HttpContext);

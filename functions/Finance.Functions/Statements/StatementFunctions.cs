@@ -115,17 +115,13 @@ public sealed class StatementFunctions(StatementService statements, JsonSerializ
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "organisations/{organisationId}/pools")] HttpRequest request, string organisationId,
         FunctionContext context, CancellationToken cancellationToken)
     {
-        var query = request.Query;
         var outcome = await statements.OrganisationPoolsAsync(organisationId, context.Caller(),
-            Single(request, "month"), Single(request, "pence"), cancellationToken);
+            RequestShape.Value(request, "month"), RequestShape.Value(request, "pence"), cancellationToken);
         return outcome.Value is { } pools ? TypedResults.Json(pools, json) : Answers.Problem(outcome.Refusal!, request.HttpContext);
     }
 
     private static PeriodRequest Period(HttpRequest request, string year, string month) =>
-        new(year, month, Single(request, "asAt"), Single(request, "pence"));
-
-    /// <summary>A query value, or null when not given (the middleware has refused it given twice or empty).</summary>
-    private static string? Single(HttpRequest request, string name) => request.Query.TryGetValue(name, out var values) ? values.ToString() : null;
+        new(year, month, RequestShape.Value(request, "asAt"), RequestShape.Value(request, "pence"));
 
     /// <summary>
     /// A closed month's statement from its frozen record (the board's record, written once at the close): JSON from the
@@ -179,7 +175,7 @@ public sealed class StatementFunctions(StatementService statements, JsonSerializ
     /// <summary>?format= wins over Accept; an unknown format is 400, an Accept nothing satisfies 406.</summary>
     private static (Format Format, IResult? Problem) ChooseFormat(HttpRequest request)
     {
-        var asked = request.Query["format"].ToString();
+        var asked = RequestShape.Value(request, "format") ?? "";
         if (asked.Length > 0)
         {
             switch (asked.ToLowerInvariant())

@@ -20,7 +20,8 @@ public sealed class CloseTests(PostingAppFixture fixture) : IClassFixture<Postin
     private Task<(HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response)> Send(HttpMethod method, string path, string token, object? body = null, Dictionary<string, string>? headers = null) =>
         Send(App, method, path, token, body, headers);
 
-    private static async Task<(HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response)> Send(
+    /// <summary>A request as a close test sends it (a fresh Idempotency-Key on every POST), with its JSON body read.</summary>
+    internal static async Task<(HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response)> Send(
         TestApp app, HttpMethod method, string path, string token, object? body = null, Dictionary<string, string>? headers = null)
     {
         var all = new Dictionary<string, string>(headers ?? []);

@@ -28,14 +28,9 @@ public sealed class YearEndReclosingTests(PostingAppFixture fixture, ITestOutput
 
     private async Task<(HttpStatusCode Status, JsonElement Body)> Send(HttpMethod method, string path, string token, object? body = null)
     {
-        var headers = new Dictionary<string, string>();
-        if (method == HttpMethod.Post)
-        {
-            headers["Idempotency-Key"] = Guid.NewGuid().ToString("N");
-        }
-        using var response = await App.SendAsync(method, path, token, body is null ? null : JsonContent.Create(body), headers);
-        var text = await response.Content.ReadAsStringAsync();
-        return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
+        var (status, json, response) = await CloseTests.Send(App, method, path, token, body);
+        response.Dispose();
+        return (status, json);
     }
 
     private async Task<JsonElement> Close(RiversideThroughApi r, int month, HttpStatusCode expected = HttpStatusCode.Created)
