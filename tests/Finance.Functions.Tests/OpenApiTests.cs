@@ -3,6 +3,7 @@ using System.Text.Json;
 using Finance.Domain.Principals;
 using Finance.Functions.Tests.Access;
 using Finance.Functions.Tests.Postings;
+using Finance.Testing;
 using FluentAssertions;
 using Xunit;
 
@@ -56,5 +57,26 @@ public sealed class OpenApiTests(PostingAppFixture fixture) : IClassFixture<Post
         schemas.GetProperty("ImportResource").GetProperty("properties").EnumerateObject().Select(p => p.Name)
             .Should().Contain(["appliedRows", "unappliedRows", "resumptions", "failure"]);
         schemas.GetProperty("RowRange").GetProperty("properties").EnumerateObject().Select(p => p.Name).Should().BeEquivalentTo("from", "to");
+    }
+
+    [Fact]
+    public async Task Every_summary_and_description_speaks_the_apis_words()
+    {
+        using var response = await fixture.App.SendAsync(HttpMethod.Get, "api/openapi.json", TestApp.Token("reader", [], Role.PartnerViewer));
+        var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+        var texts = Texts(document, "$").ToList();
+        texts.Should().Contain(t => t.Where.EndsWith(".summary", StringComparison.Ordinal));
+        texts.SelectMany(t => ProblemWording.WordFaults(t.Where, t.Text)).Should().BeEmpty();
+
+        static IEnumerable<(string Where, string Text)> Texts(JsonElement element, string path) => element.ValueKind switch
+        {
+            JsonValueKind.Object => element.EnumerateObject().SelectMany(p =>
+                p.Name is "summary" or "description" && p.Value.ValueKind == JsonValueKind.String
+                    ? [($"{path}.{p.Name}", p.Value.GetString()!)]
+                    : Texts(p.Value, $"{path}.{p.Name}")),
+            JsonValueKind.Array => element.EnumerateArray().SelectMany((e, i) => Texts(e, $"{path}[{i}]")),
+            _ => [],
+        };
     }
 }

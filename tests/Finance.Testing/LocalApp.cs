@@ -77,10 +77,17 @@ public sealed class LocalApp : IAsyncDisposable
         return new LocalApp(host);
     }
 
-    /// <summary>A client with the function key and, when given, a bearer token; disposed by the caller.</summary>
+    /// <summary>
+    /// A client with the function key and, when given, a bearer token; disposed by the caller. Every problem it
+    /// receives is held to the API's wording (<see cref="ProblemWording"/>).
+    /// </summary>
     public HttpClient NewClient(string? token = null)
     {
-        var client = new HttpClient { BaseAddress = Host.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        var client = new HttpClient(new ProblemWording(new SocketsHttpHandler()))
+        {
+            BaseAddress = Host.BaseAddress,
+            Timeout = TimeSpan.FromSeconds(60),
+        };
         client.DefaultRequestHeaders.Add("x-functions-key", FunctionKey);
         if (token is not null)
         {

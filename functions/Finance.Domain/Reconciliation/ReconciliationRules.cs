@@ -172,7 +172,7 @@ public static class ReconciliationRules
             if (closedAt.TryGetValue(item.Month, out var at) && item.PostedAt > at)
             {
                 yield return new Finding(FindingCodes.EntryInClosedMonth, Severity.Blocking,
-                    $"{item.Kind} '{item.Id}' for {item.Month} was posted {LondonTime.Format(item.PostedAt)}, after the month closed at {LondonTime.Format(at)}.",
+                    $"{EntryKinds.Name(item.Kind)} '{item.Id}' for {item.Month} was posted {LondonTime.Format(item.PostedAt)}, after the month closed at {LondonTime.Format(at)}.",
                     item.Line, item.Stream, item.Partner, item.Month, item.Id);
             }
         }
@@ -191,7 +191,7 @@ public static class ReconciliationRules
         foreach (var duplicate in context.Ledger.Duplicates)
         {
             yield return new Finding(FindingCodes.DuplicateEntryId, Severity.Blocking,
-                $"Two entries share the id '{duplicate.Id}'; the later one ({duplicate.Kind}, {duplicate.Amount}) is left out of the figures.",
+                $"Two entries share the id '{duplicate.Id}'; the later one ({EntryKinds.Name(duplicate.Kind)}, {duplicate.Amount}) is left out of the figures.",
                 duplicate.Line, duplicate.Stream, duplicate.Partner, duplicate.Month, duplicate.Id);
         }
     }

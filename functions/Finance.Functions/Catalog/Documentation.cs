@@ -47,3 +47,13 @@ public sealed class JsonRequestAttribute(Type body) : Attribute
     /// <summary>The body may be left out altogether (no Content-Length, no Transfer-Encoding).</summary>
     public bool Optional { get; init; }
 }
+
+/// <summary>
+/// A CSV body a function reads: its columns, by the names its header gives them (any order, any case). The OpenAPI
+/// document lists them; the request-shape tests put bad text in each, so a column added here is tested by being named.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
+public sealed class CsvRequestAttribute(params string[] columns) : Attribute
+{
+    public IReadOnlyList<string> Columns { get; } = columns;
+}

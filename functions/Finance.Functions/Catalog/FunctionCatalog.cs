@@ -12,7 +12,7 @@ namespace Finance.Functions.Catalog;
 /// <param name="Body">The JSON body it reads, if any (<see cref="JsonRequestAttribute"/>).</param>
 public sealed record HttpTriggerDeclaration(
     string Route, IReadOnlyList<string> Methods, AuthorizationLevel AuthLevel, IReadOnlyList<string> RouteParameters,
-    IReadOnlyList<string> Query, JsonRequestAttribute? Body);
+    IReadOnlyList<string> Query, JsonRequestAttribute? Body, CsvRequestAttribute? Csv = null);
 
 /// <summary>A timer trigger as declared: an NCRONTAB schedule or <c>%Setting%</c>, and whether it runs at start-up.</summary>
 public sealed record TimerTriggerDeclaration(string Schedule, bool RunOnStartup);
@@ -80,7 +80,8 @@ public sealed partial class FunctionCatalog
                 http is null ? null : new HttpTriggerDeclaration(
                     route, (http.Methods ?? []).Select(m => m.ToUpperInvariant()).ToList(), http.AuthLevel,
                     RoutePatternFactory.Parse(route).Parameters.Select(p => p.Name).ToList(),
-                    method.GetCustomAttribute<QueryAttribute>()?.Names ?? [], method.GetCustomAttribute<JsonRequestAttribute>()),
+                    method.GetCustomAttribute<QueryAttribute>()?.Names ?? [], method.GetCustomAttribute<JsonRequestAttribute>(),
+                    method.GetCustomAttribute<CsvRequestAttribute>()),
                 timer is null ? null : new TimerTriggerDeclaration(timer.Schedule, timer.RunOnStartup),
                 method.GetCustomAttribute<AccessAttribute>()?.AccessRule));
         }
@@ -149,6 +150,10 @@ public sealed partial class FunctionCatalog
         if (http.Body is not null && http.Methods[0] is "GET" or "DELETE")
         {
             throw new InvalidOperationException($"{function.Name} answers {http.Methods[0]}, which carries no body, but declares a JSON body.");
+        }
+        if (http.Csv is not null && (http.Body is not null || http.Methods[0] is "GET" or "DELETE"))
+        {
+            throw new InvalidOperationException($"{function.Name} declares a CSV body, so it answers POST or PUT and declares no JSON body.");
         }
         if (http.Query.FirstOrDefault(q => string.Equals(q, Http.RequestShape.FunctionKeyParameter, StringComparison.OrdinalIgnoreCase)
                 || http.RouteParameters.Contains(q, StringComparer.OrdinalIgnoreCase)) is { } clash)

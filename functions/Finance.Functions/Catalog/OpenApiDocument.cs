@@ -128,6 +128,15 @@ public static class OpenApiDocument
                 ["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = schemas.Reference(request.Body) } },
             };
         }
+        if (function.Http.Csv is { } csv)
+        {
+            operation["requestBody"] = new JsonObject
+            {
+                ["required"] = true,
+                ["description"] = $"A header row naming the columns {string.Join(", ", csv.Columns)} (any order, any case), then one row each.",
+                ["content"] = new JsonObject { ["text/csv"] = new JsonObject { ["schema"] = new JsonObject { ["type"] = "string" } } },
+            };
+        }
         if (method.GetCustomAttribute<SummaryAttribute>() is { } summary)
         {
             operation["summary"] = summary.Text;

@@ -13,7 +13,7 @@ public sealed class MembershipFunctions(MembershipService memberships, JsonSeria
 
     [Function("ListMemberships")]
     [Access(Rule.ReadDirectory)]
-    [Summary("Every principal's memberships, at most a thousand (MembershipStore.MaxListed); the list says when it was cut short.")]
+    [Summary("Every principal's memberships, at most a thousand; the list says when it was cut short.")]
     [Responds(typeof(MembershipList))]
     public async Task<IResult> ListMemberships(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = Principals)] HttpRequest request, CancellationToken cancellationToken) =>

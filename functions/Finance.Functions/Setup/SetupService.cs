@@ -106,6 +106,7 @@ public sealed class SetupService(PoolSetupStore setups, OrganisationStore organi
         var errors = new FieldErrors();
         var contributions = new List<ContributionDocument>();
         var parties = scope.Pool.Parties.Organisations.ToHashSet(StringComparer.Ordinal);
+        var streams = scope.Pool.Streams.Select(st => st.Id).ToHashSet(StringComparer.Ordinal);
         for (var i = 0; i < (body.Contributions?.Count ?? 0); i++)
         {
             var field = $"contributions[{i}]";
@@ -121,7 +122,15 @@ public sealed class SetupService(PoolSetupStore setups, OrganisationStore organi
             {
                 errors.Add($"{field}.partner", $"'{partner}' is not a partner in pool '{scope.PoolId}'.");
             }
-            if (partner is not null && stream is not null && amount is { } pence)
+            if (stream is not null && !streams.Contains(stream))
+            {
+                errors.Add($"{field}.stream", $"'{stream}' is not a funding stream of pool '{scope.PoolId}'; put the stream first.");
+            }
+            if (partner is not null && stream is not null && contributions.Any(d => d.Partner == partner && d.Stream == stream))
+            {
+                errors.Add(field, $"Partner '{partner}' has more than one contribution to '{stream}'; give each once.");
+            }
+            else if (partner is not null && stream is not null && amount is { } pence)
             {
                 contributions.Add(new ContributionDocument(partner, stream, pence.Value));
             }
@@ -137,6 +146,16 @@ public sealed class SetupService(PoolSetupStore setups, OrganisationStore organi
                 continue;
             }
             var partner = errors.Id($"{field}.partner", share.Partner);
+            if (partner is not null && !parties.Contains(partner))
+            {
+                errors.Add($"{field}.partner", $"'{partner}' has a fixed share of the risk but is not a partner in pool '{scope.PoolId}'.");
+                partner = null;
+            }
+            else if (partner is not null && shares.Any(d => d.Partner == partner))
+            {
+                errors.Add($"{field}.partner", $"Partner '{partner}' has more than one share; give each partner's share once.");
+                partner = null;
+            }
             if (share.Percent is not { } percent)
             {
                 errors.Add($"{field}.percent", "percent is required.");

@@ -116,6 +116,7 @@ public sealed class ReconciliationTests
         var finding = Run().Findings.Should().ContainSingle(f => f.Code == FindingCodes.EntryInClosedMonth).Subject;
         finding.Severity.Should().Be(Severity.Blocking);
         finding.Entry.Should().Be(sneaky.Id);
+        finding.Message.Should().StartWith($"actual '{sneaky.Id.Value}'", "kinds are named as the API names them");
         Run().Findings[0].Code.Should().Be(FindingCodes.EntryInClosedMonth, "blocking findings come first");
     }
 
@@ -129,6 +130,7 @@ public sealed class ReconciliationTests
 
         var codes = Run().Findings.Select(f => f.Code);
         codes.Should().Contain(FindingCodes.UnmatchedReversal).And.Contain(FindingCodes.DuplicateEntryId);
+        Run().Findings.Single(f => f.Code == FindingCodes.DuplicateEntryId).Message.Should().Contain("(actual, ");
         var statement = Finance.Domain.Statements.BudgetStatement.Compute(_riverside.Pool, _riverside.Lines, _riverside.Entries, Riverside.Month(6), Riverside.AsAt);
         statement.Rows[1].YtdActuals.Should().Be(Pounds.Of(30_000));
     }

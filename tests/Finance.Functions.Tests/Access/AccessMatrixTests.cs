@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
 using Finance.Domain.Principals;
 using Finance.Functions.Access;
 using Finance.Functions.Catalog;
@@ -312,7 +314,7 @@ public abstract class AccessMatrixCases(AccessMatrixFixture fixture)
         FunctionCatalog.App.Functions.Where(f => f.Http is not null).Should().NotBeEmpty();
     }
 
-    private enum Outcome
+    protected enum Outcome
     {
         Allowed = 200,
         Forbidden = 403,
@@ -320,7 +322,7 @@ public abstract class AccessMatrixCases(AccessMatrixFixture fixture)
     }
 
     /// <summary>The rule's declared grants read independently of the app's enforcement: what the caller should get.</summary>
-    private static Outcome Expect(AccessRule rule, Role? role, Relation relation, bool writes)
+    protected static Outcome Expect(AccessRule rule, Role? role, Relation relation, bool writes)
     {
         if (rule.Kind is AccessKind.Anonymous or AccessKind.AnyCaller)
         {
@@ -354,6 +356,40 @@ public abstract class AccessMatrixCases(AccessMatrixFixture fixture)
         reach.HasFlag(Reach.Everything)
         || (reach.HasFlag(Reach.PoolsOfOwnOrganisations) && relation is Relation.Host or Relation.Partner or Relation.Several)
         || (reach.HasFlag(Reach.ManagedPools) && relation == Relation.Manager);
+
+    /// <summary>The names of the functions a generated test applies to, as theory data.</summary>
+    protected static TheoryData<string> FunctionsWhere(Func<DeclaredFunction, bool> which)
+    {
+        var names = new TheoryData<string>();
+        foreach (var function in FunctionCatalog.App.Functions.Where(which))
+        {
+            names.Add(function.Name);
+        }
+        return names;
+    }
+
+    /// <summary>Every entity of every table and every blob of every container, with its ETag.</summary>
+    protected async Task<List<string>> StorageAsync()
+    {
+        var state = new List<string>();
+        var tables = new TableServiceClient(fixture.App.ConnectionString);
+        await foreach (var table in tables.QueryAsync())
+        {
+            await foreach (var entity in tables.GetTableClient(table.Name).QueryAsync<TableEntity>())
+            {
+                state.Add($"{table.Name}/{entity.PartitionKey}/{entity.RowKey} {entity.ETag}");
+            }
+        }
+        var blobs = new BlobServiceClient(fixture.App.ConnectionString, new BlobClientOptions(Finance.Storage.StorageClients.BlobServiceVersion));
+        await foreach (var container in blobs.GetBlobContainersAsync())
+        {
+            await foreach (var blob in blobs.GetBlobContainerClient(container.Name).GetBlobsAsync())
+            {
+                state.Add($"{container.Name}/{blob.Name} {blob.Properties.ETag}");
+            }
+        }
+        return state;
+    }
 
     protected async Task<string> PathAsync(string functionName, HttpTriggerDeclaration http, string poolId, bool writes, Role? role, Relation relation, bool allowed)
     {

@@ -3,8 +3,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Azure.Data.Tables;
-using Azure.Storage.Blobs;
 using Finance.Domain.Principals;
 using Finance.Functions.Access;
 using Finance.Functions.Catalog;
@@ -23,15 +21,8 @@ public sealed class RequestShapeTests(AccessMatrixFixture fixture) : AccessMatri
 {
     private readonly AccessMatrixFixture matrix = fixture;
 
-    public static TheoryData<string> Functions()
-    {
-        var functions = new TheoryData<string>();
-        foreach (var function in FunctionCatalog.App.Functions.Where(f => f.Http is not null && f.Access?.Kind != AccessKind.Anonymous))
-        {
-            functions.Add(function.Name);
-        }
-        return functions;
-    }
+    public static TheoryData<string> Functions() =>
+        FunctionsWhere(f => f.Http is not null && f.Access?.Kind != AccessKind.Anonymous);
 
     private sealed record Case(string What, string Query, Func<HttpContent?> Body, HttpStatusCode Status, string? Field);
 
@@ -128,28 +119,5 @@ public sealed class RequestShapeTests(AccessMatrixFixture fixture) : AccessMatri
             content.Headers.ContentType = MediaTypeHeaderValue.Parse(type);
         }
         return content;
-    }
-
-    /// <summary>Every entity of every table and every blob of every container, with its ETag.</summary>
-    private async Task<List<string>> StorageAsync()
-    {
-        var state = new List<string>();
-        var tables = new TableServiceClient(matrix.App.ConnectionString);
-        await foreach (var table in tables.QueryAsync())
-        {
-            await foreach (var entity in tables.GetTableClient(table.Name).QueryAsync<TableEntity>())
-            {
-                state.Add($"{table.Name}/{entity.PartitionKey}/{entity.RowKey} {entity.ETag}");
-            }
-        }
-        var blobs = new BlobServiceClient(matrix.App.ConnectionString, new BlobClientOptions(Finance.Storage.StorageClients.BlobServiceVersion));
-        await foreach (var container in blobs.GetBlobContainersAsync())
-        {
-            await foreach (var blob in blobs.GetBlobContainerClient(container.Name).GetBlobsAsync())
-            {
-                state.Add($"{container.Name}/{blob.Name} {blob.Properties.ETag}");
-            }
-        }
-        return state;
     }
 }

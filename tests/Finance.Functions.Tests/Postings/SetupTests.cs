@@ -52,7 +52,7 @@ public sealed class SetupTests(PostingAppFixture fixture) : IClassFixture<Postin
     [InlineData("streams/dfg", """{"kind":"grant","name":"DFG","nature":"capital"}""", HttpStatusCode.BadRequest, "kind")]
     [InlineData("streams/dfg", """{"kind":"disabledFacilitiesGrant","name":"DFG","nature":"capital","funder":"stranger"}""", HttpStatusCode.BadRequest, "funder")]
     [InlineData("streams/dfg", """{"kind":"disabledFacilitiesGrant","name":"DFG","nature":"capital","spendBy":"31/03/2025"}""", HttpStatusCode.BadRequest, "spendBy")]
-    [InlineData("agreement", """{"contributions":[{"partner":"{icb}","stream":"nothing","annualAmount":"1"}],"riskShare":{"rule":"hostBearsAll"},"underspend":"carryForward"}""", HttpStatusCode.BadRequest, "contributions")]
+    [InlineData("agreement", """{"contributions":[{"partner":"{icb}","stream":"nothing","annualAmount":"1"}],"riskShare":{"rule":"hostBearsAll"},"underspend":"carryForward"}""", HttpStatusCode.BadRequest, "contributions[0].stream")]
     [InlineData("agreement", """{"contributions":[{"partner":"stranger","stream":"place","annualAmount":"1"}],"riskShare":{"rule":"hostBearsAll"},"underspend":"carryForward"}""", HttpStatusCode.BadRequest, "contributions[0].partner")]
     [InlineData("agreement", """{"contributions":[],"riskShare":{"rule":"fixedPercentages","shares":[{"partner":"{icb}","percent":60}]},"underspend":"carryForward"}""", HttpStatusCode.BadRequest, "riskShare.shares")]
     [InlineData("lines/programme-manager", """{"fundingSource":"place","title":"Programme\u0007 Manager","host":"{council}"}""", HttpStatusCode.BadRequest, "title")]
