@@ -27,7 +27,8 @@ public sealed record JournalEntry
         EntryKind? adjustsKind = null,
         string? reason = null,
         string? reference = null,
-        string? memo = null)
+        string? memo = null,
+        Instant? effectiveAt = null)
     {
         Id = Require.NotNull(id, "entry id");
         Pool = Require.NotNull(pool, "pool");
@@ -40,6 +41,12 @@ public sealed record JournalEntry
         Amount = amount;
         Author = Require.Text(author, "author");
         PostedAt = postedAt;
+        EffectiveAt = effectiveAt ?? postedAt;
+        if (EffectiveAt > postedAt)
+        {
+            throw new ArgumentException(
+                $"Entry '{id}' is effective at {EffectiveAt}, after it was posted at {postedAt}; what is recorded has happened.", nameof(effectiveAt));
+        }
         Source = Require.NotNull(source, "entry source");
         Line = line;
         Stream = stream;
@@ -71,8 +78,15 @@ public sealed record JournalEntry
 
     public string Author { get; }
 
-    /// <summary>When the ledger accepted the entry: a statement as at an earlier instant does not see it.</summary>
+    /// <summary>When the ledger accepted the entry (recorded time): a statement as known at an earlier instant does not see it.</summary>
     public Instant PostedAt { get; }
+
+    /// <summary>
+    /// When what the entry records happened (effective time: a commitment's approval, an invoice's date, an accrual's
+    /// booking), at or before <see cref="PostedAt"/>; the poster's to give, else the posting time. A statement as at an
+    /// earlier instant does not see it.
+    /// </summary>
+    public Instant EffectiveAt { get; }
 
     public EntrySource Source { get; }
 
@@ -100,7 +114,9 @@ public sealed record JournalEntry
     /// The entry that undoes this one: same line, stream and partner, the negated amount, in <paramref name="month"/>
     /// (an open month at or after this entry's).
     /// </summary>
-    public JournalEntry Reverse(EntryId id, FinancialMonth month, string author, Instant postedAt, string reason, EntrySource? source = null, string? reference = null)
+    public JournalEntry Reverse(
+        EntryId id, FinancialMonth month, string author, Instant postedAt, string reason, EntrySource? source = null, string? reference = null,
+        Instant? effectiveAt = null)
     {
         if (Kind == EntryKind.Reversal)
         {
@@ -112,7 +128,7 @@ public sealed record JournalEntry
             throw new ArgumentException($"A reversal of entry '{Id}' (for {Month}) cannot be for an earlier month ({month}).", nameof(month));
         }
         return new JournalEntry(id, Pool, month, EntryKind.Reversal, -Amount, author, postedAt, source ?? EntrySource.Api,
-            Line, Stream, Partner, reversesEntryId: Id, reason: reason, reference: reference);
+            Line, Stream, Partner, reversesEntryId: Id, reason: reason, reference: reference, effectiveAt: effectiveAt);
     }
 
     /// <summary>

@@ -57,7 +57,7 @@ internal sealed class LedgerSnapshot
 
     public IReadOnlyList<JournalEntry> Duplicates { get; }
 
-    public static LedgerSnapshot Take(Pool pool, IReadOnlyList<JournalEntry> entries, Instant asAt)
+    public static LedgerSnapshot Take(Pool pool, IReadOnlyList<JournalEntry> entries, Instant asAt, Instant? knownAt = null)
     {
         ArgumentNullException.ThrowIfNull(pool);
         ArgumentNullException.ThrowIfNull(entries);
@@ -74,7 +74,8 @@ internal sealed class LedgerSnapshot
             {
                 throw new ArgumentException($"Entry '{entry.Id}' belongs to pool '{entry.Pool}', not '{pool.Id}'.", nameof(entries));
             }
-            if (entry.Year != pool.Year || entry.PostedAt > asAt)
+            // Effective time decides what had happened by the as-at; recorded time what was known by the known-at.
+            if (entry.Year != pool.Year || entry.EffectiveAt > asAt || (knownAt is { } known && entry.PostedAt > known))
             {
                 continue;
             }

@@ -30,7 +30,8 @@ public sealed record PoolPosition(
     public Pence ProjectedUnderspend => Pence.Sum(Pots.Select(p => p.Underspend));
 
     /// <summary>Computes the position from forecast outturns, as the statement to <paramref name="month"/> as at <paramref name="asAt"/> has them.</summary>
-    public static PoolPosition Compute(Pool pool, IReadOnlyList<BudgetLine> lines, IReadOnlyList<JournalEntry> entries, FinancialMonth month, Instant asAt)
+    public static PoolPosition Compute(
+        Pool pool, IReadOnlyList<BudgetLine> lines, IReadOnlyList<JournalEntry> entries, FinancialMonth month, Instant asAt, Instant? knownAt = null)
     {
         ArgumentNullException.ThrowIfNull(pool);
         ArgumentNullException.ThrowIfNull(month);
@@ -39,8 +40,8 @@ public sealed record PoolPosition(
         {
             throw new ArgumentException($"Pool '{pool.Id}' is for {pool.Year}; a position for {month} belongs to another year's pool.", nameof(month));
         }
-        var ledger = LedgerSnapshot.Take(pool, entries, asAt);
-        var statement = BudgetStatement.Compute(pool, lines, ledger, new StatementPeriod(month, asAt));
+        var ledger = LedgerSnapshot.Take(pool, entries, asAt, knownAt);
+        var statement = BudgetStatement.Compute(pool, lines, ledger, new StatementPeriod(month, asAt, knownAt));
         return Compute(pool, lines, ledger, statement, r => r.ForecastOutturn);
     }
 

@@ -21,13 +21,17 @@ public sealed record BudgetStatement(
 {
     public FinancialMonth Month => Period.Month;
 
+    /// <summary>How many entries of the year were in its view (counted or reported): none when nothing had taken effect, as known, by its as-at.</summary>
+    public int EntriesInEffect { get; init; }
+
     /// <summary>
     /// Computes the statement to <paramref name="month"/> from the entries posted at or before <paramref name="asAt"/>.
     /// Monthly figures (actuals, prior-year invoices, accruals, forecasts) count only months up to M; annual figures
     /// (allocations, balances brought forward, commitments) count whatever their month, as they stood at the as-at.
     /// Entries for other years are ignored; rows follow the order of <paramref name="lines"/>.
     /// </summary>
-    public static BudgetStatement Compute(Pool pool, IReadOnlyList<BudgetLine> lines, IReadOnlyList<JournalEntry> entries, FinancialMonth month, Instant asAt)
+    public static BudgetStatement Compute(
+        Pool pool, IReadOnlyList<BudgetLine> lines, IReadOnlyList<JournalEntry> entries, FinancialMonth month, Instant asAt, Instant? knownAt = null)
     {
         ArgumentNullException.ThrowIfNull(pool);
         ArgumentNullException.ThrowIfNull(month);
@@ -36,8 +40,8 @@ public sealed record BudgetStatement(
         {
             throw new ArgumentException($"Pool '{pool.Id}' is for {pool.Year}; a statement for {month} belongs to another year's pool.", nameof(month));
         }
-        var ledger = LedgerSnapshot.Take(pool, entries, asAt);
-        return Compute(pool, lines, ledger, new StatementPeriod(month, asAt));
+        var ledger = LedgerSnapshot.Take(pool, entries, asAt, knownAt);
+        return Compute(pool, lines, ledger, new StatementPeriod(month, asAt, knownAt));
     }
 
     internal static BudgetStatement Compute(Pool pool, IReadOnlyList<BudgetLine> lines, LedgerSnapshot ledger, StatementPeriod period)
@@ -49,7 +53,9 @@ public sealed record BudgetStatement(
         var totalBudget = Pence.Sum(sources.Select(s => s.Amount));
         var totalCommitted = Pence.Sum(committed.Select(c => c.Amount));
         var summary = new StatementSummary(sources, totalBudget, committed, totalCommitted, totalBudget - totalCommitted);
-        return new BudgetStatement(pool.Id, pool.Name, period, summary, rows, StatementTotals.Of(rows, m));
+        return new BudgetStatement(pool.Id, pool.Name, period, summary, rows, StatementTotals.Of(rows, m)) {
+            EntriesInEffect = ledger.Items.Count + ledger.UnmatchedReversals.Count + ledger.Duplicates.Count,
+        };
     }
 
     /// <summary>The statement's identities that do not hold; empty for a sound statement. Storage asserts this on read.</summary>

@@ -126,6 +126,32 @@ public sealed class FieldErrors
     }
 
     /// <summary>A financial month number, 1 (April) to 12 (March).</summary>
+    /// <summary>
+    /// An instant: ISO 8601 with Z or an offset (2024-12-09T10:00:00Z, 2024-12-09T10:00:00+00:00), kept to the 100 ns
+    /// the ledger stores; never later than <paramref name="now"/>. Null (and an error) when it is not one; null when absent.
+    /// </summary>
+    public NodaTime.Instant? Instant(string field, string? value, NodaTime.Instant now)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+        var parsed = NodaTime.Text.InstantPattern.ExtendedIso.Parse(value);
+        var offset = NodaTime.Text.OffsetDateTimePattern.ExtendedIso.Parse(value);
+        var instant = parsed.Success ? parsed.Value : offset.Success ? offset.Value.ToInstant() : (NodaTime.Instant?)null;
+        if (instant is not { } found)
+        {
+            Add(field, $"{Leaf(field)} is an instant such as 2024-12-12T09:30:00Z (or with an offset, +01:00).");
+            return null;
+        }
+        if (found > now)
+        {
+            Add(field, $"{Leaf(field)} {found} is in the future; the ledger records what has happened.");
+            return null;
+        }
+        return NodaTime.Instant.FromUnixTimeTicks(found.ToUnixTimeTicks());
+    }
+
     public int? Month(string field, int? value, bool required = true)
     {
         if (value is not { } month)

@@ -13,7 +13,8 @@ namespace Finance.Functions.Imports;
 
 /// <summary>One valid data row. <paramref name="Row"/> is the 1-based physical record number in the file, counting the
 /// header as row 1 (so the first data row is row 2); blank lines are counted, as a spreadsheet shows them.</summary>
-public sealed record ActualsCsvRow(int Row, string Line, FinancialMonth Month, Pence Amount, string? Reference, string? Memo);
+public sealed record ActualsCsvRow(
+    int Row, string Line, FinancialMonth Month, Pence Amount, string? Reference, string? Memo, NodaTime.Instant? EffectiveAt = null);
 
 /// <summary>One thing wrong. <paramref name="Column"/> is the header name ("pool", "line", "month", "amount", "reference",
 /// "memo") or "" for the whole row or file; <paramref name="Value"/> is the offending text (at most
@@ -21,7 +22,9 @@ public sealed record ActualsCsvRow(int Row, string Line, FinancialMonth Month, P
 public sealed record CsvProblem(int Row, string Column, string? Value, string Reason);
 
 /// <summary>What a file is checked against: the pool it was uploaded to, the pool's year and its line ids.</summary>
-public sealed record ActualsCsvContext(string PoolId, FinancialYear Year, IReadOnlySet<string> LineIds, int MaxRows = ActualsCsv.MaxRows);
+/// <param name="NotAfter">The latest an effectiveAt may be: when the file is read at upload; its upload time when applied.</param>
+public sealed record ActualsCsvContext(
+    string PoolId, FinancialYear Year, IReadOnlySet<string> LineIds, int MaxRows = ActualsCsv.MaxRows, NodaTime.Instant? NotAfter = null);
 
 /// <summary>Either every row of the file, or every problem with it: nothing is partially accepted.</summary>
 public sealed class ActualsCsvResult
@@ -56,7 +59,8 @@ public sealed class ActualsCsvResult
 /// </summary>
 /// <remarks>
 /// The file is UTF-8 (a byte order mark is allowed), comma- or semicolon-separated (whichever the header uses), with a
-/// header naming the six <see cref="Columns"/> in any order and any case. Text is stored exactly as given, trimmed:
+/// header naming the six required <see cref="Columns"/> (and, if it likes, <c>effectiveAt</c>: when each actual
+/// happened, an instant; empty is when posted) in any order and any case. Text is stored exactly as given, trimmed:
 /// "=HYPERLINK(...)" is a valid memo. Escaping for spreadsheets happens on the way out, in <see cref="CsvCells"/>.
 /// </remarks>
 public static class ActualsCsv
@@ -73,10 +77,14 @@ public static class ActualsCsv
     private const int Amount = 3;
     private const int Reference = 4;
     private const int Memo = 5;
+    private const int EffectiveAt = 6;
 
-    public static IReadOnlyList<string> Columns { get; } = ["pool", "line", "month", "amount", "reference", "memo"];
+    /// <summary>Every column a file may have: the first <see cref="RequiredColumns"/> it must.</summary>
+    public static IReadOnlyList<string> Columns { get; } = ["pool", "line", "month", "amount", "reference", "memo", "effectiveAt"];
 
-    private static string ColumnList => string.Join(",", Columns);
+    public const int RequiredColumns = 6;
+
+    private static string ColumnList => string.Join(",", Columns.Take(RequiredColumns));
 
     public static ActualsCsvResult Parse(Stream csv, ActualsCsvContext context)
     {
@@ -121,7 +129,7 @@ public static class ActualsCsv
         private readonly List<CsvProblem> problemsListed = [];
         private readonly Dictionary<PostingKey, int> firstRowOfPosting = [];
         private readonly string poolId = context.PoolId.Trim();
-        private readonly int[] fieldOfColumn = [-1, -1, -1, -1, -1, -1];
+        private readonly int[] fieldOfColumn = [-1, -1, -1, -1, -1, -1, -1];
         private readonly FinancialMonth[] months = [.. context.Year.Months]; // One instance per month, shared by every row.
         private List<ActualsCsvRow>? rows = [];
         private int problemCount;
@@ -209,7 +217,7 @@ public static class ActualsCsv
                 else if (column < 0)
                 {
                     Problem(headerRow, "", header[i],
-                        $"The header has an unknown column '{name}'; the columns are {ColumnList}.");
+                        $"The header has an unknown column '{name}'; the columns are {ColumnList} and, if wanted, effectiveAt.");
                 }
                 else if (fieldOfColumn[column] >= 0)
                 {
@@ -221,7 +229,7 @@ public static class ActualsCsv
                     fieldOfColumn[column] = i;
                 }
             }
-            for (var column = 0; column < Columns.Count; column++)
+            for (var column = 0; column < RequiredColumns; column++)
             {
                 if (fieldOfColumn[column] < 0)
                 {
@@ -324,9 +332,10 @@ public static class ActualsCsv
             var amount = CheckAmount(row);
             var reference = CheckText(row, Reference, MaxReferenceLength, singleLine: true);
             var memo = CheckText(row, Memo, MaxMemoLength, singleLine: false);
+            var effectiveAt = CheckEffectiveAt(row, out var effectiveProblem);
 
             // A row wrong only in its memo can still be duplicated by a later one; say so too.
-            if (line is null || month is null || amount is not { } pence || reference.Problem)
+            if (line is null || month is null || amount is not { } pence || reference.Problem || effectiveProblem)
             {
                 return;
             }
@@ -337,7 +346,28 @@ public static class ActualsCsv
                     $"This row is a duplicate of row {firstRowOfPosting[key]}: the same line, month, amount and reference. If both are real, give them different references.");
                 return;
             }
-            rows?.Add(new ActualsCsvRow(row, line, month, pence, reference.Text, memo.Text));
+            rows?.Add(new ActualsCsvRow(row, line, month, pence, reference.Text, memo.Text, effectiveAt));
+        }
+
+        /// <summary>The row's effectiveAt, if the file has the column and the row a value: the rule of the API's entries.</summary>
+        private NodaTime.Instant? CheckEffectiveAt(int row, out bool problem)
+        {
+            problem = false;
+            var given = Field(EffectiveAt);
+            var text = given.Trim();
+            if (!Present(EffectiveAt) || text.Length == 0)
+            {
+                return null;
+            }
+            var errors = new Http.FieldErrors();
+            var notAfter = context.NotAfter ?? NodaTime.SystemClock.Instance.GetCurrentInstant();
+            var effective = Postings.EntryFields.EffectiveAt(errors, Columns[EffectiveAt], text, notAfter, context.Year);
+            if (effective is null)
+            {
+                problem = true;
+                Problem(row, Columns[EffectiveAt], given, errors.ToDictionary().Values.First()[0]);
+            }
+            return effective;
         }
 
         private string Field(int column) => fieldOfColumn[column] is var index and >= 0 ? fields[index] : "";

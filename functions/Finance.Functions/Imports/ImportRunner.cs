@@ -130,7 +130,8 @@ public sealed partial class ImportRunner(
     /// file no longer fits the pool (a line was removed since the upload, say).</summary>
     public static List<JournalEntry>? Entries(ImportRecord record, byte[] bytes, StoredSetup stored, LedgerSetup ledgerSetup, out string? problem)
     {
-        var context = new ActualsCsvContext(record.PoolId, ledgerSetup.Pool.Year, stored.Lines.Select(l => l.LineId).ToHashSet(StringComparer.Ordinal));
+        var context = new ActualsCsvContext(record.PoolId, ledgerSetup.Pool.Year, stored.Lines.Select(l => l.LineId).ToHashSet(StringComparer.Ordinal),
+            NotAfter: record.UploadedAt);
         using var stream = new MemoryStream(bytes, writable: false);
         var parsed = ActualsCsv.Parse(stream, context);
         if (!parsed.IsValid)
@@ -147,7 +148,7 @@ public sealed partial class ImportRunner(
         // very same chunks.
         return parsed.Rows.OrderBy(r => r.Line, StringComparer.Ordinal).ThenBy(r => r.Row).Select(r => new JournalEntry(
             EntryIdFor(record.ImportId, r.Row), ledgerSetup.Pool.Id, r.Month, EntryKind.Actual, r.Amount, record.UploadedBy, postedAt, source,
-            new LineId(r.Line), reference: r.Reference, memo: r.Memo)).ToList();
+            new LineId(r.Line), reference: r.Reference, memo: r.Memo, effectiveAt: r.EffectiveAt)).ToList();
     }
 
     /// <summary>The file row an entry of an import was made from (its id ends in it).</summary>

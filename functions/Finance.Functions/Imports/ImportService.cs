@@ -102,7 +102,8 @@ public sealed class ImportService(
             return LedgerRefusals.Busy;
         }
         var (stored, ledgerSetup) = setup;
-        var context = new ActualsCsvContext(scope.PoolId, ledgerSetup.Pool.Year, stored.Lines.Select(l => l.LineId).ToHashSet(StringComparer.Ordinal));
+        var context = new ActualsCsvContext(scope.PoolId, ledgerSetup.Pool.Year, stored.Lines.Select(l => l.LineId).ToHashSet(StringComparer.Ordinal),
+            NotAfter: clock.GetCurrentInstant());
         ActualsCsvResult parsed;
         using (var stream = new MemoryStream(bytes, writable: false))
         {

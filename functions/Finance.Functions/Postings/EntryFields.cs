@@ -14,6 +14,8 @@ namespace Finance.Functions.Postings;
 /// <summary>One entry as a client posts it. The month is the financial month (1 = April) of the pool's year.</summary>
 /// <param name="Amount">In pounds: a string ("1,234.56", "(12.00)", "-5") or a JSON number, read exactly.</param>
 /// <param name="AdjustsKind">For an adjustment: the kind of figure it changes.</param>
+/// <param name="EffectiveAt">When what the entry records happened (an approval, an invoice's date), an instant at or
+/// before now and no earlier than the start of the financial year before the pool's; left out, when it is posted.</param>
 public sealed record EntryBody(
     string? Kind,
     string? Line = null,
@@ -24,7 +26,8 @@ public sealed record EntryBody(
     string? Stream = null,
     string? Partner = null,
     string? AdjustsKind = null,
-    string? Reason = null);
+    string? Reason = null,
+    string? EffectiveAt = null);
 
 /// <summary>A batch posted atomically: every entry is applied, or none.</summary>
 public sealed record PostingBody(IReadOnlyList<EntryBody?>? Entries);
@@ -49,14 +52,16 @@ public sealed record EntryResource(
     string? Reason,
     string Author,
     Instant PostedAt,
-    string Source)
+    string Source,
+    Instant EffectiveAt)
 {
     public static EntryResource From(StoredEntry stored) => From(stored.Entry, stored.Seq, stored.Posting);
 
     public static EntryResource From(JournalEntry e, long seq, long posting) => new(
         e.Id.Value, seq, posting, SetupJson.Name(e.Kind), e.Line?.Value, e.Stream?.Value, e.Partner?.Value, e.Month.Number, e.Month.ToString(),
         e.Amount.Value, e.Amount.ToPoundsAndPenceString(), e.Reference, e.Memo, e.ReversesEntryId?.Value,
-        e.AdjustsKind is { } adjusted ? SetupJson.Name(adjusted) : null, e.Reason, e.Author, e.PostedAt, e.Source.ToString());
+        e.AdjustsKind is { } adjusted ? SetupJson.Name(adjusted) : null, e.Reason, e.Author, e.PostedAt, e.Source.ToString(),
+        e.EffectiveAt);
 }
 
 /// <summary>What a successful posting answers (and what a repeat of its Idempotency-Key answers again).</summary>
@@ -65,6 +70,29 @@ public sealed record PostingResource(string PoolId, string FinancialYear, long P
 /// <summary>Turns posted bodies into journal entries, naming the field at fault for everything that is wrong.</summary>
 public static class EntryFields
 {
+    /// <summary>
+    /// An entry's effective time as given: an instant no later than <paramref name="postedAt"/> (what is recorded has
+    /// happened) and no earlier than the start of the financial year before <paramref name="year"/> (a commitment
+    /// approved in March for the year from April); null when not given (the entry takes effect when posted).
+    /// </summary>
+    public static Instant? EffectiveAt(FieldErrors errors, string field, string? text, Instant postedAt, FinancialYear year)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        ArgumentNullException.ThrowIfNull(year);
+        if (errors.Instant(field, text, postedAt) is not { } effective)
+        {
+            return null;
+        }
+        var earliest = LondonTime.StartOfDay(year.Previous.FirstDay);
+        if (effective < earliest)
+        {
+            errors.Add(field, $"effectiveAt {effective} is before {year.Previous} began ({LondonTime.Format(earliest)}), "
+                + $"the earliest an entry of a {year} pool can take effect.");
+            return null;
+        }
+        return effective;
+    }
+
     /// <summary>The kinds a client may post directly; reversals have their own function.</summary>
     public static IReadOnlyList<EntryKind> Postable { get; } = Enum.GetValues<EntryKind>().Where(k => k != EntryKind.Reversal).ToList();
 
@@ -96,6 +124,7 @@ public static class EntryFields
             var reason = errors.Text($"{field}reason", body.Reason, Finance.Domain.Limits.MaxTextLength);
             var reference = errors.Text($"{field}reference", body.Reference, Finance.Domain.Limits.MaxNameLength, singleLine: true);
             var memo = errors.Text($"{field}memo", body.Memo, Finance.Domain.Limits.MaxTextLength);
+            var effectiveAt = EffectiveAt(errors, $"{field}effectiveAt", body.EffectiveAt, postedAt, ledger.Pool.Year);
             var amount = kind == EntryKind.NilReturn && body.Amount is null
                 ? Pence.Zero
                 : errors.Amount($"{field}amount", body.Amount);
@@ -126,7 +155,8 @@ public static class EntryFields
             if (!errors.TryBuild(field.TrimEnd('.'), () => new JournalEntry(
                     EntryId.FromGuid(Guid.NewGuid()), ledger.Pool.Id, new FinancialMonth(ledger.Pool.Year, month!.Value), kind!.Value, amount!.Value,
                     caller.Id, postedAt, source, line is null ? null : new LineId(line), stream is null ? null : new FundingStreamId(stream),
-                    partner is null ? null : new OrganisationId(partner), adjustsKind: adjusts, reason: reason, reference: reference, memo: memo),
+                    partner is null ? null : new OrganisationId(partner), adjustsKind: adjusts, reason: reason, reference: reference, memo: memo,
+                    effectiveAt: effectiveAt),
                     out var entry))
             {
                 continue;

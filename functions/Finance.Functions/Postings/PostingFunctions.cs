@@ -66,9 +66,9 @@ public sealed class PostingFunctions(PostingService postings, JsonSerializerOpti
     }
 
     [Function("ListEntries")]
-    [Query("line", "kind", "month", "author", "source", "pageSize", "continuationToken")]
+    [Query("line", "kind", "month", "author", "source", "asAt", "knownAt", "pageSize", "continuationToken")]
     [Access(Rule.ReadPool)]
-    [Summary("The journal, newest first: filter by line, month, kind, author and source; page with pageSize and continuationToken.")]
+    [Summary("The journal, newest first: filter by line, month, kind, author and source, by effective time (asAt: what had happened by then) and recorded time (knownAt: what had been posted by then); page with pageSize and continuationToken.")]
     [Responds(typeof(EntryPageResource))]
     [Problems(400, 404)]
     public async Task<IResult> ListEntries(
@@ -77,7 +77,7 @@ public sealed class PostingFunctions(PostingService postings, JsonSerializerOpti
     {
         string? Value(string name) => RequestShape.Value(request, name);
         var listing = new EntryListRequest(Value("line"), Value("kind"), Value("month"), Value("author"), Value("source"), Value("pageSize"),
-            Value("continuationToken"));
+            Value("continuationToken"), Value("asAt"), Value("knownAt"));
         return Answers.Of(await postings.ListAsync(context.Pool(), listing, cancellationToken), request.HttpContext);
     }
 

@@ -17,11 +17,12 @@ namespace Finance.Functions.Postings;
 /// <summary>The answer to a posting: the response stored with its Idempotency-Key, and whether this was a repeat.</summary>
 public sealed record PostingAnswer(StoredResponse Response, bool Replayed);
 
-public sealed record ReversalBody(string? Reason, int? Month = null, string? Reference = null);
+public sealed record ReversalBody(string? Reason, int? Month = null, string? Reference = null, string? EffectiveAt = null);
 
 /// <summary>A journal listing as asked for: each filter as its query value (checked here), all optional.</summary>
 public sealed record EntryListRequest(
-    string? Line, string? Kind, string? Month, string? Author, string? Source, string? PageSize, string? ContinuationToken);
+    string? Line, string? Kind, string? Month, string? Author, string? Source, string? PageSize, string? ContinuationToken,
+    string? AsAt = null, string? KnownAt = null);
 
 public sealed record EntryPageResource(IReadOnlyList<EntryResource> Entries, string? ContinuationToken);
 
@@ -98,6 +99,8 @@ public sealed class PostingService(
         var reason = errors.Text("reason", body.Reason, Finance.Domain.Limits.MaxTextLength, required: true);
         var reference = errors.Text("reference", body.Reference, Finance.Domain.Limits.MaxNameLength);
         var month = errors.Month("month", body.Month, required: false);
+        var postedAt = EntryFields.Now(clock);
+        var effectiveAt = EntryFields.EffectiveAt(errors, "effectiveAt", body.EffectiveAt, postedAt, scope.Pool.Year);
         if (errors.Any)
         {
             return Refusal.Invalid(errors.ToDictionary());
@@ -138,7 +141,13 @@ public sealed class PostingService(
                 : Refusal.Conflict("No open month.",
                     $"Every month from {original.Entry.Month} to the end of {ledgerSetup.Pool.Year} is closed; a correction goes into the next year.");
         }
-        var reversal = original.Entry.Reverse(EntryId.FromGuid(Guid.NewGuid()), into, caller.Id, EntryFields.Now(clock), reason!, EntrySource.Api, reference);
+        if (effectiveAt < original.Entry.EffectiveAt)
+        {
+            return Refusal.Invalid("effectiveAt",
+                $"effectiveAt {effectiveAt} is before entry '{entryId}' took effect ({original.Entry.EffectiveAt}); a reversal cannot take effect first.");
+        }
+        var reversal = original.Entry.Reverse(
+            EntryId.FromGuid(Guid.NewGuid()), into, caller.Id, postedAt, reason!, EntrySource.Api, reference, effectiveAt);
         return await PostAsync(ledgerSetup, [reversal], key, caller, cancellationToken);
     }
 
@@ -219,6 +228,9 @@ public sealed class PostingService(
         {
             errors.Add("source", sourceError);
         }
+        var now = clock.GetCurrentInstant();
+        var asAt = errors.Instant("asAt", request.AsAt, now);
+        var knownAt = errors.Instant("knownAt", request.KnownAt, now);
         var pageSize = LedgerLimits.DefaultEntryPageSize;
         if (request.PageSize is not null
             && (!int.TryParse(request.PageSize, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > LedgerLimits.MaxEntryPageSize))
@@ -232,7 +244,7 @@ public sealed class PostingService(
         var partition = new LedgerPartition(new PoolId(scope.PoolId), year);
         // The filters as the listing applies them, for the token: a token is good only for the listing that gave it.
         var filters = string.Join("\n", line ?? "", kind?.ToString() ?? "", month?.ToString(CultureInfo.InvariantCulture) ?? "", author ?? "",
-            source?.ToString() ?? "");
+            source?.ToString() ?? "", Ticks(asAt), Ticks(knownAt));
         await storage.EnsureCreatedAsync(cancellationToken);
         long? before = null;
         if (request.ContinuationToken is { } token)
@@ -254,6 +266,8 @@ public sealed class PostingService(
                 Month = month is { } number ? new FinancialMonth(year, number) : null,
                 Author = author,
                 Source = source,
+                AsAt = asAt,
+                KnownAt = knownAt,
                 PageSize = pageSize,
                 BeforeSeq = before,
             }, cancellationToken);
@@ -289,6 +303,8 @@ public sealed class PostingService(
     }
 
     private static int? Fail(FieldErrors errors, string field, string message) => Fail<int?>(errors, field, message);
+
+    private static string Ticks(Instant? instant) => instant?.ToUnixTimeTicks().ToString(CultureInfo.InvariantCulture) ?? "";
 
     private static T? Fail<T>(FieldErrors errors, string field, string message)
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Finance.Domain.Calendar;
 using Finance.Domain.Ledger;
 using Finance.Domain.Positions;
@@ -27,48 +28,58 @@ public sealed class LedgerViews(LedgerStorage storage, LedgerRepository ledger, 
     public void Dispose() => cache.Dispose();
 
     /// <summary>
-    /// The budget statement to <paramref name="month"/>: as the ledger stands (<paramref name="asAt"/> null; drawn now)
-    /// or as it stood at <paramref name="asAt"/>. Null when the pool changed while being read (the caller answers 503).
+    /// The budget statement to <paramref name="month"/>: as the ledger stands (both instants null; drawn now), or as at
+    /// <paramref name="asAt"/> (what had happened by then) as known at <paramref name="knownAt"/> (only what had been
+    /// recorded by then; null: all recorded so far). Null when the pool changed while being read (the caller answers 503).
     /// </summary>
-    public async Task<LedgerView<BudgetStatement>?> StatementAsync(PoolRecord pool, FinancialMonth month, Instant? asAt, CancellationToken cancellationToken) =>
-        await StateAsync(pool, asAt, cancellationToken) is { } state ? Statement(state, month, asAt) : null;
+    public async Task<LedgerView<BudgetStatement>?> StatementAsync(
+        PoolRecord pool, FinancialMonth month, Instant? asAt, Instant? knownAt, CancellationToken cancellationToken) =>
+        await StateAsync(pool, asAt, knownAt, cancellationToken) is { } state ? Statement(state, month, asAt, knownAt) : null;
 
-    /// <summary>The pool position to <paramref name="month"/>, as the ledger stands or stood at <paramref name="asAt"/>.</summary>
-    public async Task<LedgerView<PoolPosition>?> PositionAsync(PoolRecord pool, FinancialMonth month, Instant? asAt, CancellationToken cancellationToken) =>
-        await StateAsync(pool, asAt, cancellationToken) is { } state ? Position(state, month, asAt) : null;
+    /// <summary>The pool position to <paramref name="month"/>, as <see cref="StatementAsync"/> draws the statement.</summary>
+    public async Task<LedgerView<PoolPosition>?> PositionAsync(
+        PoolRecord pool, FinancialMonth month, Instant? asAt, Instant? knownAt, CancellationToken cancellationToken) =>
+        await StateAsync(pool, asAt, knownAt, cancellationToken) is { } state ? Position(state, month, asAt, knownAt) : null;
 
     /// <summary>The statement and the position as the ledger stands, from one read of it (the organisation summary).</summary>
     public async Task<(LedgerView<BudgetStatement> Statement, LedgerView<PoolPosition> Position)?> StatementAndPositionAsync(
         PoolRecord pool, FinancialMonth month, CancellationToken cancellationToken) =>
-        await StateAsync(pool, null, cancellationToken) is { } state ? (Statement(state, month, null), Position(state, month, null)) : null;
+        await StateAsync(pool, null, null, cancellationToken) is { } state
+            ? (Statement(state, month, null, null), Position(state, month, null, null))
+            : null;
 
     private LedgerView<BudgetStatement> Statement(
-        (LedgerSetup Setup, LedgerHead Head, IReadOnlyList<JournalEntry> Entries, string Version) state, FinancialMonth month, Instant? asAt)
+        (LedgerSetup Setup, LedgerHead Head, IReadOnlyList<JournalEntry> Entries, string Version) state, FinancialMonth month, Instant? asAt,
+        Instant? knownAt)
     {
         var (setup, head, entries, version) = state;
-        var drawnAt = asAt ?? clock.GetCurrentInstant();
-        var statement = asAt is null
-            ? Cached($"statement|{version}|{month.Number}", () => Checked(BudgetStatement.Compute(setup.Pool, setup.Lines, entries, month, head.LatestPostedAt ?? drawnAt)))
-                with { Period = new StatementPeriod(month, drawnAt) }
-            : Checked(BudgetStatement.Compute(setup.Pool, setup.Lines, entries, month, drawnAt));
+        var now = clock.GetCurrentInstant();
+        var statement = asAt is null && knownAt is null
+            ? Cached($"statement|{version}|{month.Number}", () => Checked(BudgetStatement.Compute(setup.Pool, setup.Lines, entries, month, head.LatestPostedAt ?? now)))
+                with { Period = new StatementPeriod(month, now, now) }
+            : Checked(BudgetStatement.Compute(setup.Pool, setup.Lines, entries, month, asAt ?? now, knownAt ?? now));
         return new LedgerView<BudgetStatement>(statement, $"{version}-m{month.Number}", head.IsClosed(month));
     }
 
     private LedgerView<PoolPosition> Position(
-        (LedgerSetup Setup, LedgerHead Head, IReadOnlyList<JournalEntry> Entries, string Version) state, FinancialMonth month, Instant? asAt)
+        (LedgerSetup Setup, LedgerHead Head, IReadOnlyList<JournalEntry> Entries, string Version) state, FinancialMonth month, Instant? asAt,
+        Instant? knownAt)
     {
         var (setup, head, entries, version) = state;
-        var drawnAt = asAt ?? clock.GetCurrentInstant();
-        var position = asAt is null
-            ? Cached($"position|{version}|{month.Number}", () => PoolPosition.Compute(setup.Pool, setup.Lines, entries, month, head.LatestPostedAt ?? drawnAt))
-                with { Period = new StatementPeriod(month, drawnAt) }
-            : PoolPosition.Compute(setup.Pool, setup.Lines, entries, month, drawnAt);
+        var now = clock.GetCurrentInstant();
+        var position = asAt is null && knownAt is null
+            ? Cached($"position|{version}|{month.Number}", () => PoolPosition.Compute(setup.Pool, setup.Lines, entries, month, head.LatestPostedAt ?? now))
+                with { Period = new StatementPeriod(month, now, now) }
+            : PoolPosition.Compute(setup.Pool, setup.Lines, entries, month, asAt ?? now, knownAt ?? now);
         return new LedgerView<PoolPosition>(position, $"{version}-m{month.Number}", head.IsClosed(month));
     }
 
-    /// <summary>The set-up and the entries (the journal up to <paramref name="asAt"/>, or the balances' equivalent).</summary>
+    /// <summary>
+    /// The set-up and the entries: for an as-at or known-at, the journal recorded up to <paramref name="knownAt"/> (the
+    /// statement leaves out what took effect after the as-at); else the balances' equivalent.
+    /// </summary>
     private async Task<(LedgerSetup Setup, LedgerHead Head, IReadOnlyList<JournalEntry> Entries, string Version)?> StateAsync(
-        PoolRecord pool, Instant? asAt, CancellationToken cancellationToken)
+        PoolRecord pool, Instant? asAt, Instant? knownAt, CancellationToken cancellationToken)
     {
         await storage.EnsureCreatedAsync(cancellationToken);
         var built = await setups.ForPostingAsync(pool, cancellationToken);
@@ -79,10 +90,11 @@ public sealed class LedgerViews(LedgerStorage storage, LedgerRepository ledger, 
         var setup = built.Value.Ledger;
         var head = await ledger.ReadHeadAsync(setup.Partition, cancellationToken);
         var version = $"v{pool.SetupVersion}-s{head.Seq}-c{string.Join('.', head.ClosedMonths.Select(m => m.Number))}";
-        if (asAt is { } instant)
+        if (asAt is not null || knownAt is not null)
         {
-            var journal = await ledger.ReadAllEntriesAsync(setup.Partition, instant, cancellationToken);
-            return (setup, head, journal.Select(e => e.Entry).ToList(), $"{version}-a{instant.ToUnixTimeTicks()}");
+            var journal = await ledger.ReadAllEntriesAsync(setup.Partition, knownAt, cancellationToken);
+            return (setup, head, journal.Select(e => e.Entry).ToList(),
+                $"{version}-a{asAt?.ToUnixTimeTicks().ToString(CultureInfo.InvariantCulture)}-k{knownAt?.ToUnixTimeTicks().ToString(CultureInfo.InvariantCulture)}");
         }
         var key = $"balances|{setup.Partition.PartitionKey}|{version}";
         if (!cache.TryGetValue(key, out IReadOnlyList<JournalEntry>? entries) || entries is null)

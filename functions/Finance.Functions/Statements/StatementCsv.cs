@@ -187,8 +187,12 @@ internal static class StatementLayout
     public static string PeriodLine(StatementPeriod period) =>
         $"Budget statement to {period.PeriodEnd.ToString("d MMMM yyyy", CultureInfo.InvariantCulture)} ({period.Month})";
 
-    /// <summary>"As at 2024-10-10 13:00", in London time.</summary>
-    public static string AsAtLine(StatementPeriod period) => "As at " + LondonTime.Format(period.AsAt);
+    /// <summary>
+    /// "As at 2024-12-12 09:00, as known at 2024-12-20 10:15", in London time: what had happened by the first, as it
+    /// had been recorded by the second (a statement as it stood when it was drawn has the two the same).
+    /// </summary>
+    public static string AsAtLine(StatementPeriod period) =>
+        $"As at {LondonTime.Format(period.AsAt)}, as known at {LondonTime.Format(period.KnownAt ?? period.AsAt)}";
 
     private static StatementSheetRow Row(StatementRowKind kind, params StatementCell[] cells) => new(kind, cells);
 }

@@ -32,9 +32,9 @@ public sealed class StatementFunctions(StatementService statements, JsonSerializ
     }
 
     [Function("GetStatement")]
-    [Query("asAt", "pence", "format")]
+    [Query("asAt", "knownAt", "pence", "format")]
     [Access(Rule.ReadPool)]
-    [Summary("The budget statement to a month (year 2024-25, month 1-12): JSON, CSV or XLSX by Accept or ?format=json|csv|xlsx; ?asAt=<instant> as the ledger stood then; ?pence=true for pounds and pence. ETag; If-None-Match gives 304.")]
+    [Summary("The budget statement to a month (year 2024-25, month 1-12): JSON, CSV or XLSX by Accept or ?format=json|csv|xlsx; ?asAt=<instant> for what had happened by then, ?knownAt=<instant> for only what had been recorded by then; ?pence=true for pounds and pence. ETag; If-None-Match gives 304.")]
     [Responds(typeof(StatementResource), ContentTypes = ["application/json", CsvType, StatementWorkbook.ContentType])]
     [Responds(null, StatusCodes.Status304NotModified)]
     [Problems(400, 404, 406)]
@@ -81,9 +81,9 @@ public sealed class StatementFunctions(StatementService statements, JsonSerializ
     }
 
     [Function("GetPosition")]
-    [Query("asAt", "pence")]
+    [Query("asAt", "knownAt", "pence")]
     [Access(Rule.ReadPool)]
-    [Summary("The pool position to a month: each partner's contributions, share of spend and forecast, and share of the projected over- or underspend under the agreement. ?asAt= as for statements.")]
+    [Summary("The pool position to a month: each partner's contributions, share of spend and forecast, and share of the projected over- or underspend under the agreement. ?asAt= and ?knownAt= as for statements.")]
     [Responds(typeof(PositionResource))]
     [Responds(null, StatusCodes.Status304NotModified)]
     [Problems(400, 404)]
@@ -121,7 +121,7 @@ public sealed class StatementFunctions(StatementService statements, JsonSerializ
     }
 
     private static PeriodRequest Period(HttpRequest request, string year, string month) =>
-        new(year, month, RequestShape.Value(request, "asAt"), RequestShape.Value(request, "pence"));
+        new(year, month, RequestShape.Value(request, "asAt"), RequestShape.Value(request, "pence"), RequestShape.Value(request, "knownAt"));
 
     /// <summary>
     /// A closed month's statement from its frozen record (the board's record, written once at the close): JSON from the

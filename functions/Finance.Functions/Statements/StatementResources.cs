@@ -33,10 +33,20 @@ public sealed record TotalsResource(
 /// <summary>The budget statement as JSON: the shape of DOMAIN.md, every amount in pence and formatted pounds.</summary>
 /// <param name="Headings">The detail block's column headings, in order (as the CSV and the workbook have them).</param>
 /// <param name="MonthClosed">Whether the month is closed (its figures can no longer change).</param>
+/// <param name="AsAt">Effective time: what had happened by then is in the statement.</param>
 public sealed record StatementResource(
     string PoolId, string PoolName, string FinancialYear, int Month, string Period, LocalDate PeriodEnd, Instant AsAt, bool MonthClosed,
     IReadOnlyList<string> Headings, SummaryResource Summary, IReadOnlyList<RowResource> Rows, TotalsResource Totals)
 {
+    /// <summary>The statement's own words when it shows nothing: "nothing was in effect" by its as-at, as known at its known-at.</summary>
+    public const string NothingInEffect = "nothing was in effect";
+
+    /// <summary>Recorded time: only what had been recorded by then is in the statement (a frozen one: its close).</summary>
+    public Instant KnownAt { get; init; }
+
+    /// <summary>Why the statement shows what it shows, when that needs saying; null otherwise.</summary>
+    public string? Note { get; init; }
+
     /// <summary>A closed month's statement as its close froze it (exact pence, pounds formatted as asked).</summary>
     public static StatementResource From(FrozenStatement s, bool withPence)
     {
@@ -57,7 +67,10 @@ public sealed record StatementResource(
             new TotalsResource(
                 A(s.Totals.AnnualBudgetPence), A(s.Totals.PriorYearInvoicesPence), s.Totals.MonthsPence.Select(A).ToList(), A(s.Totals.YtdActualsPence),
                 A(s.Totals.YtdAccrualsPence), A(s.Totals.YtdTotalPence), A(s.Totals.YtdForecastPence), A(s.Totals.VariancePence),
-                A(s.Totals.ForecastOutturnPence)));
+                A(s.Totals.ForecastOutturnPence)))
+        {
+            KnownAt = s.AsAt,
+        };
     }
 
     public static StatementResource From(BudgetStatement s, bool monthClosed, bool withPence)
@@ -78,7 +91,11 @@ public sealed record StatementResource(
                 r.ForecastIsPosted, r.Notes)).ToList(),
             new TotalsResource(
                 A(s.Totals.AnnualBudget), A(s.Totals.PriorYearInvoices), s.Totals.Months.Select(A).ToList(), A(s.Totals.YtdActuals), A(s.Totals.YtdAccruals),
-                A(s.Totals.YtdTotal), A(s.Totals.YtdForecast), A(s.Totals.Variance), A(s.Totals.ForecastOutturn)));
+                A(s.Totals.YtdTotal), A(s.Totals.YtdForecast), A(s.Totals.Variance), A(s.Totals.ForecastOutturn)))
+        {
+            KnownAt = s.Period.KnownAt ?? s.Period.AsAt,
+            Note = s.EntriesInEffect == 0 ? NothingInEffect : null,
+        };
     }
 }
 
@@ -103,6 +120,9 @@ public sealed record PositionResource(
     SectionResource Total, Amount ProjectedOverspend, Amount ProjectedUnderspend, string RiskShareRule, string UnderspendRule,
     IReadOnlyList<PartnerResource> Partners, IReadOnlyList<PotResource> Pots, IReadOnlyList<PassThroughResource> PassThroughs)
 {
+    /// <summary>Recorded time: only what had been recorded by then is in the position.</summary>
+    public Instant KnownAt { get; init; }
+
     public static PositionResource From(PoolPosition p, bool monthClosed, bool withPence)
     {
         Amount A(Pence value) => Amount.Of(value, withPence);
@@ -119,7 +139,10 @@ public sealed record PositionResource(
                 x.Name, x.Natures.Select(SetupJson.Name).ToList(), A(x.Budget), A(x.Outturn), A(x.Variance), A(x.Overspend), A(x.Underspend),
                 A(x.UnderspendReturned), A(x.UnderspendRetained))).ToList(),
             p.PassThroughs.Select(x => new PassThroughResource(
-                x.Stream.Value, x.Name, x.PassedTo.Value, x.PassedToName, A(x.Received), A(x.SpendToDate), A(x.ForecastOutturn))).ToList());
+                x.Stream.Value, x.Name, x.PassedTo.Value, x.PassedToName, A(x.Received), A(x.SpendToDate), A(x.ForecastOutturn))).ToList())
+        {
+            KnownAt = p.Period.KnownAt ?? p.Period.AsAt,
+        };
     }
 
     private static string RuleName(Finance.Domain.Model.RiskShareRule rule) => rule switch

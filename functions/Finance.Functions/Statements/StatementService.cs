@@ -12,12 +12,14 @@ using Finance.Functions.Postings;
 using Finance.Storage.Closes;
 using Finance.Storage.Pools;
 using NodaTime;
-using NodaTime.Text;
 
 namespace Finance.Functions.Statements;
 
-/// <summary>A statement or position request as the function read it: route values and the asAt and pence query values.</summary>
-public sealed record PeriodRequest(string Year, string Month, string? AsAt, string? Pence);
+/// <summary>
+/// A statement or position request as the function read it: route values and the asAt (effective time), knownAt
+/// (recorded time) and pence query values.
+/// </summary>
+public sealed record PeriodRequest(string Year, string Month, string? AsAt, string? Pence, string? KnownAt = null);
 
 /// <summary>A statement to show: drawn from the ledger (an open month, or any month as at an instant), or a closed
 /// month's frozen record.</summary>
@@ -42,13 +44,13 @@ public sealed class StatementService(LedgerViews views, CloseService closes, Poo
         {
             return period.Refusal!;
         }
-        var (pool, month, asAt, withPence) = period.Value;
-        var view = await views.StatementAsync(pool, month, asAt, cancellationToken);
+        var (pool, month, asAt, knownAt, withPence) = period.Value;
+        var view = await views.StatementAsync(pool, month, asAt, knownAt, cancellationToken);
         if (view is null)
         {
             return LedgerRefusals.Busy;
         }
-        if (view.MonthClosed && asAt is null && await closes.FrozenAsync(scope.PoolId, month, cancellationToken) is { } frozen)
+        if (view.MonthClosed && asAt is null && knownAt is null && await closes.FrozenAsync(scope.PoolId, month, cancellationToken) is { } frozen)
         {
             return Outcome.Of(new StatementAnswer(null, frozen, withPence));
         }
@@ -62,8 +64,8 @@ public sealed class StatementService(LedgerViews views, CloseService closes, Poo
         {
             return period.Refusal!;
         }
-        var (pool, month, asAt, withPence) = period.Value;
-        var view = await views.PositionAsync(pool, month, asAt, cancellationToken);
+        var (pool, month, asAt, knownAt, withPence) = period.Value;
+        var view = await views.PositionAsync(pool, month, asAt, knownAt, cancellationToken);
         return view is null ? LedgerRefusals.Busy : Outcome.Of(new PositionAnswer(view, withPence));
     }
 
@@ -130,7 +132,8 @@ public sealed class StatementService(LedgerViews views, CloseService closes, Poo
 
     /// <summary>The month, as-at and pence flag of a statement or position request; a year the pool is not for is 404.</summary>
     /// <summary>The pool in reach and the period asked of it (month, as-at, pence), or why not.</summary>
-    private Outcome<(PoolRecord Pool, FinancialMonth Month, Instant? AsAt, bool WithPence)> ReadPeriod(PoolInScope scope, PeriodRequest request)
+    private Outcome<(PoolRecord Pool, FinancialMonth Month, Instant? AsAt, Instant? KnownAt, bool WithPence)> ReadPeriod(
+        PoolInScope scope, PeriodRequest request)
     {
         ArgumentNullException.ThrowIfNull(scope);
         ArgumentNullException.ThrowIfNull(request);
@@ -143,33 +146,12 @@ public sealed class StatementService(LedgerViews views, CloseService closes, Poo
             return Refusal.NotFound($"Pool '{pool.PoolId}' is for {pool.Year}; it has no statements for {request.Year.Replace('-', '/')}.");
         }
         var errors = new FieldErrors();
-        var poolYear = financialMonth.Year;
-        Instant? asAt = null;
-        if (request.AsAt is not null)
-        {
-            var parsed = InstantPattern.ExtendedIso.Parse(request.AsAt);
-            var offset = OffsetDateTimePattern.ExtendedIso.Parse(request.AsAt);
-            var yearStart = LondonTime.StartOfDay(poolYear.FirstDay);
-            var value = parsed.Success ? parsed.Value : offset.Success ? offset.Value.ToInstant() : (Instant?)null;
-            if (value is null)
-            {
-                errors.Add("asAt", "asAt is an instant such as 2024-12-12T09:30:00Z (or with an offset, +01:00).");
-            }
-            else if (value > clock.GetCurrentInstant())
-            {
-                errors.Add("asAt", $"asAt {value} is in the future; the ledger cannot say how it will stand then.");
-            }
-            else if (value < yearStart)
-            {
-                errors.Add("asAt", $"asAt {value} is before {poolYear} began ({LondonTime.Format(yearStart)}).");
-            }
-            else
-            {
-                asAt = Instant.FromUnixTimeTicks(value.Value.ToUnixTimeTicks());
-            }
-        }
+        var now = clock.GetCurrentInstant();
+        // Any instant up to now: one before anything took effect gives a statement that says so (its note), not a refusal.
+        var asAt = errors.Instant("asAt", request.AsAt, now);
+        var knownAt = errors.Instant("knownAt", request.KnownAt, now);
         var withPence = Pence(request.Pence, errors);
-        return errors.Any ? Refusal.Invalid(errors.ToDictionary()) : Outcome.Of((pool, financialMonth, asAt, withPence));
+        return errors.Any ? Refusal.Invalid(errors.ToDictionary()) : Outcome.Of((pool, financialMonth, asAt, knownAt, withPence));
     }
 
     /// <summary>The <c>pence</c> query value, one rule for every function: absent is false; otherwise true or false exactly.</summary>

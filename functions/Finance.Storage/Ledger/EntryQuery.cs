@@ -6,8 +6,9 @@ using NodaTime;
 namespace Finance.Storage.Ledger;
 
 /// <summary>
-/// One page of the journal listing, newest first. Every filter is optional; <see cref="AsAt"/> keeps entries posted at
-/// or before that instant. <see cref="BeforeSeq"/> continues a listing: only entries older than that one.
+/// One page of the journal listing, newest first. Every filter is optional; <see cref="AsAt"/> keeps entries effective
+/// at or before that instant, <see cref="KnownAt"/> entries posted (recorded) at or before it. <see cref="BeforeSeq"/>
+/// continues a listing: only entries older than that one.
 /// </summary>
 public sealed record EntryQuery
 {
@@ -18,6 +19,8 @@ public sealed record EntryQuery
     public FinancialMonth? Month { get; init; }
 
     public Instant? AsAt { get; init; }
+
+    public Instant? KnownAt { get; init; }
 
     /// <summary>Entries posted by this principal.</summary>
     public string? Author { get; init; }

@@ -43,6 +43,10 @@ internal static class JournalRows
         {
             return $"Entry '{entry.Id}' was posted at {entry.PostedAt}, finer than the 100 ns the ledger stores.";
         }
+        if (entry.EffectiveAt < EarliestPostedAt || Instant.FromUnixTimeTicks(entry.EffectiveAt.ToUnixTimeTicks()) != entry.EffectiveAt)
+        {
+            return $"Entry '{entry.Id}' is effective at {entry.EffectiveAt}, before 1990 or finer than the 100 ns the ledger stores.";
+        }
         return null;
     }
 
@@ -62,6 +66,7 @@ internal static class JournalRows
             ["AmountPence"] = entry.Amount.Value,
             ["Author"] = entry.Author,
             ["PostedAt"] = entry.PostedAt.ToDateTimeOffset(),
+            ["EffectiveAt"] = entry.EffectiveAt.ToDateTimeOffset(),
             ["Source"] = entry.Source.ToString(),
             ["Line"] = entry.Line?.Value,
             ["Stream"] = entry.Stream?.Value,
@@ -105,7 +110,9 @@ internal static class JournalRows
                 row.GetString("AdjustsKind") is not null ? ParseKind(row, "AdjustsKind") : null,
                 row.GetString("Reason"),
                 row.GetString("Reference"),
-                row.GetString("Memo"));
+                row.GetString("Memo"),
+                // Rows written before effective time was recorded have none: what they record took effect when posted.
+                row.GetDateTimeOffset("EffectiveAt") is { } effective ? Instant.FromDateTimeOffset(effective) : null);
             return new StoredEntry(seq, row.GetInt64("Posting") ?? 0, ParseKind(row, "Figure"), entry)
             {
                 PostingEntryCount = row.GetInt32("PostingEntryCount") ?? 0,
@@ -162,6 +169,12 @@ internal static class JournalRows
             Field(e.Reason);
             Field(e.Reference);
             Field(e.Memo);
+            if (e.EffectiveAt != e.PostedAt)
+            {
+                // Only when it differs, so postings written before effective time was recorded keep their hashes (and a
+                // retry of one is still recognised). Fields are length-prefixed, so the extra one cannot be confused.
+                Field(e.EffectiveAt.ToUnixTimeTicks().ToString(CultureInfo.InvariantCulture));
+            }
             text.Append('\n');
         }
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));

@@ -254,7 +254,13 @@ public sealed class LedgerRepository
         }
         if (query.AsAt is { } asAt)
         {
-            filters.Add(TableClient.CreateQueryFilter($"PostedAt le {asAt.ToDateTimeOffset()}"));
+            // An entry is effective no later than it was posted, and rows from before effective time was recorded have
+            // no EffectiveAt (theirs is their PostedAt): so either time at or before the as-at puts a row in.
+            filters.Add(TableClient.CreateQueryFilter($"(PostedAt le {asAt.ToDateTimeOffset()} or EffectiveAt le {asAt.ToDateTimeOffset()})"));
+        }
+        if (query.KnownAt is { } knownAt)
+        {
+            filters.Add(TableClient.CreateQueryFilter($"PostedAt le {knownAt.ToDateTimeOffset()}"));
         }
         if (query.Author is { } author)
         {
@@ -302,10 +308,11 @@ public sealed class LedgerRepository
 
     /// <summary>
     /// The whole journal of the partition in sequence order (for as-at statements and reconciliation), checked as read:
-    /// sequence numbers without gaps, and every posting complete with its batch totals. With <paramref name="asAt"/>,
-    /// only the entries posted at or before it.
+    /// sequence numbers without gaps, and every posting complete with its batch totals. With <paramref name="knownAt"/>,
+    /// only the entries posted (recorded) at or before it.
     /// </summary>
-    public async Task<IReadOnlyList<StoredEntry>> ReadAllEntriesAsync(LedgerPartition partition, Instant? asAt = null, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<StoredEntry>> ReadAllEntriesAsync(
+        LedgerPartition partition, Instant? knownAt = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(partition);
         for (var attempt = 1; ; attempt++)
@@ -324,7 +331,7 @@ public sealed class LedgerRepository
             var problems = LedgerVerification.CheckJournal(entries, checkHashes: false).ToList();
             if (problems.Count == 0)
             {
-                return asAt is { } instant ? entries.Where(e => e.Entry.PostedAt <= instant).ToArray() : entries;
+                return knownAt is { } instant ? entries.Where(e => e.Entry.PostedAt <= instant).ToArray() : entries;
             }
             if (attempt == LedgerLimits.MaxReadAttempts)
             {

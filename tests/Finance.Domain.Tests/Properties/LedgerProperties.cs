@@ -57,6 +57,30 @@ public sealed class LedgerProperties
     }
 
     [Fact]
+    public void A_statement_depends_only_on_entries_in_effect_by_its_as_at_and_recorded_by_its_known_at()
+    {
+        ForAllLedgers(ledger =>
+        {
+            // Each entry took effect some hours to months before it was keyed in (some when keyed), from its id.
+            var dated = ledger.Entries.Select(e => Dated(e, Duration.FromMinutes(Math.Abs(e.Id.Value.GetHashCode(StringComparison.Ordinal)) % 200_000 / 3 * 3))).ToList();
+            var asAt = ledger.AsAt;
+            var knownAt = asAt + Duration.FromMinutes((ledger.Entries.Count * 7919 % 100_000) - 30_000);
+            var inView = dated.Where(e => e.EffectiveAt <= asAt && e.PostedAt <= knownAt).ToList();
+
+            var drawn = BudgetStatement.Compute(ledger.Pool, ledger.Lines, dated, ledger.Month, asAt, knownAt);
+            var fromInView = BudgetStatement.Compute(ledger.Pool, ledger.Lines, inView, ledger.Month, RandomLedger.AfterEverything);
+
+            StatementText.Figures(drawn).Should().Be(StatementText.Figures(fromInView));
+            drawn.EntriesInEffect.Should().Be(inView.Count(e => e.Year == ledger.Pool.Year));
+            drawn.Period.KnownAt.Should().Be(knownAt);
+        });
+    }
+
+    private static JournalEntry Dated(JournalEntry e, Duration before) =>
+        new(e.Id, e.Pool, e.Month, e.Kind, e.Amount, e.Author, e.PostedAt, e.Source, e.Line, e.Stream, e.Partner, e.ReversesEntryId, e.AdjustsKind,
+            e.Reason, e.Reference, e.Memo, e.PostedAt - before);
+
+    [Fact]
     public void A_reversal_nets_its_entry_to_zero()
     {
         var cases =

@@ -69,7 +69,7 @@ public sealed class StoredTextTests(AccessMatrixFixture fixture) : AccessMatrixC
             new(Json(new { entries = new[] { Adjustment(), Adjustment() } })),
             new(Json(new { entries = new[] { Contribution(f), Contribution(f) } }), Manager),
         ],
-        ["ReverseEntry"] = _ => One(new { reason = "Matrix reversal", month = 6, reference = "REV-1" }),
+        ["ReverseEntry"] = _ => One(new { reason = "Matrix reversal", month = 6, reference = "REV-1", effectiveAt = DateTimeOffset.UtcNow.ToString("O") }),
         ["CloseMonth"] = _ => One(new { overrideReason = "Matrix pool: no contributions booked" }),
         ["ReopenMonth"] = _ => One(new { reason = "Matrix reopening" }),
         ["PutControlTotal"] = _ => One(new { amount = "12.34", costCentre = "CC-1", reference = "GL-1" }),
@@ -135,7 +135,7 @@ public sealed class StoredTextTests(AccessMatrixFixture fixture) : AccessMatrixC
         var good = new Dictionary<string, string>
         {
             ["pool"] = matrix.PoolId, ["line"] = AccessMatrixFixture.LineFor(relation), ["month"] = "4", ["amount"] = "9.99",
-            ["reference"] = "CSV-1", ["memo"] = "A memo",
+            ["reference"] = "CSV-1", ["memo"] = "A memo", ["effectiveAt"] = "2024-07-01T09:00:00Z",
         };
         http.Csv.Columns.Should().BeSubsetOf(good.Keys, "every declared column needs a good sample value here");
 
@@ -250,13 +250,13 @@ public sealed class StoredTextTests(AccessMatrixFixture fixture) : AccessMatrixC
     private static object Adjustment() => new
     {
         kind = "adjustment", adjustsKind = "actual", line = AccessMatrixFixture.HostLine, month = 3, amount = "1.00",
-        reference = "ADJ-1", memo = "A memo", reason = "A reason",
+        reference = "ADJ-1", memo = "A memo", reason = "A reason", effectiveAt = "2024-06-30T17:00:00+01:00",
     };
 
     private static object Contribution(AccessMatrixFixture f) => new
     {
         kind = "contribution", stream = AccessMatrixFixture.Stream, partner = f.PartnerOrganisation, month = 3, amount = "1.00",
-        reference = "CON-1", memo = "A memo",
+        reference = "CON-1", memo = "A memo", effectiveAt = "2024-04-02T09:00:00Z",
     };
 
     private static JsonNode Json(object value) => JsonSerializer.SerializeToNode(value)!;

@@ -91,6 +91,30 @@ public sealed class ImportApiTests(ImportAppFixture fixture) : IClassFixture<Imp
     }
 
     [Fact]
+    public async Task A_file_may_say_when_each_actual_happened_in_an_effectiveAt_column()
+    {
+        var pool = await PoolScenario.CreateAsync(App);
+        var bad = $"pool,line,month,amount,reference,memo,EffectiveAt\n{pool.PoolId},programme-manager,8,10.00,E-1,,2024-12-05T10:00:00Z\n"
+            + $"{pool.PoolId},programme-manager,8,11.00,E-2,,2099-01-01T00:00:00Z\n{pool.PoolId},programme-manager,8,12.00,E-3,,5 Dec\n";
+        var refused = await PoolScenario.Expect(App.PostAsync($"{pool.Path}/imports", pool.CouncilLead, ImportAppFixture.CsvContent(bad)),
+            HttpStatusCode.UnprocessableEntity);
+        refused.GetProperty("problems").EnumerateArray().Select(p => (p.GetProperty("row").GetInt32(), p.GetProperty("column").GetString()))
+            .Should().Equal((3, "effectiveAt"), (4, "effectiveAt"));
+
+        var good = $"pool,line,month,amount,reference,memo,effectiveAt\n{pool.PoolId},programme-manager,8,10.00,E-1,,2024-12-05T10:00:00Z\n"
+            + $"{pool.PoolId},programme-manager,8,11.00,E-2,,\n";
+        var accepted = await PoolScenario.Expect(App.PostAsync($"{pool.Path}/imports", pool.CouncilLead, ImportAppFixture.CsvContent(good)), HttpStatusCode.Accepted);
+        var importId = accepted.GetProperty("importId").GetString()!;
+        (await fixture.WaitUntilFinishedAsync(pool, importId)).GetProperty("status").GetString().Should().Be("applied");
+
+        var entries = await pool.JournalAsync($"source=csv:{importId}");
+        var dated = entries.Single(e => e.GetProperty("reference").GetString() == "E-1");
+        dated.GetProperty("effectiveAt").GetString().Should().Be("2024-12-05T10:00:00Z");
+        var undated = entries.Single(e => e.GetProperty("reference").GetString() == "E-2");
+        undated.GetProperty("effectiveAt").GetString().Should().Be(undated.GetProperty("postedAt").GetString(), "an empty cell is when it was posted");
+    }
+
+    [Fact]
     public async Task An_invalid_file_is_refused_with_every_problem_and_nothing_is_stored()
     {
         var pool = await PoolScenario.CreateAsync(App);

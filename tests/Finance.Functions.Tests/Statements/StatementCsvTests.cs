@@ -64,7 +64,7 @@ public sealed class StatementCsvTests
 
         records[0].Should().Equal("Riverside Place");
         records[1].Should().Equal("Budget statement to 30 September 2024 (2024/25 M6)");
-        records[2].Should().Equal("As at 2024-10-10 13:00");
+        records[2].Should().Equal("As at 2024-10-10 13:00, as known at 2024-10-10 13:00");
         records[3].Should().Equal([""], "a blank line follows the title block");
     }
 

@@ -131,7 +131,7 @@ public sealed class StatementWorkbookTests
         Text(At(workbook.Row(1), "A")!).Should().Be("Riverside Place");
         workbook.IsBold(At(workbook.Row(1), "A")!).Should().BeTrue();
         Text(At(workbook.Row(2), "A")!).Should().Be("Budget statement to 30 September 2024 (2024/25 M6)");
-        Text(At(workbook.Row(3), "A")!).Should().Be("As at 2024-10-10 13:00");
+        Text(At(workbook.Row(3), "A")!).Should().Be("As at 2024-10-10 13:00, as known at 2024-10-10 13:00");
 
         var sources = workbook.RowWithFirstCell("Budget sources");
         var place = workbook.RowWithFirstCell("Place-based allocation");
