@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test: installs Azurite from package-lock.json if missing, builds the deployable package (its layout is
+# Runs every test: installs Azurite from package-lock.json and LibreOffice from Debian if missing, builds the deployable package (its layout is
 # tested), then runs the solution's tests; the infrastructure tests run the Bicep CLI that dotnet restore brings from
 # NuGet. Ends with a plain line "N passed, N failed".
 set -uo pipefail
@@ -7,6 +7,12 @@ cd "$(dirname "$0")/.."
 
 if [ ! -d node_modules/azurite ]; then
   npm ci --no-audit --no-fund || { echo "npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
+if ! command -v soffice >/dev/null 2>&1; then
+  # The workbook tests open a statement in LibreOffice as a partner would: Debian's libreoffice-calc-nogui.
+  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends libreoffice-calc-nogui; } >/dev/null 2>&1 \
+    || echo "LibreOffice could not be installed; the workbook's LibreOffice test will say so"
 fi
 
 if ! scripts/package.sh; then

@@ -3,6 +3,9 @@ using System.Globalization;
 using System.Text;
 using Finance.Domain;
 using Finance.Domain.Calendar;
+using Finance.Domain.Ledger;
+using Finance.Domain.Model;
+using Finance.Functions.Http;
 using Finance.Domain.Money;
 
 // The folder is named for the domain (finance leads' imports); no Visual Basic code will consume this assembly.
@@ -14,7 +17,8 @@ namespace Finance.Functions.Imports;
 /// <summary>One valid data row. <paramref name="Row"/> is the 1-based physical record number in the file, counting the
 /// header as row 1 (so the first data row is row 2); blank lines are counted, as a spreadsheet shows them.</summary>
 public sealed record ActualsCsvRow(
-    int Row, string Line, FinancialMonth Month, Pence Amount, string? Reference, string? Memo, NodaTime.Instant? EffectiveAt = null);
+    int Row, string Line, FinancialMonth Month, Pence Amount, string? Reference, string? Memo, NodaTime.Instant? EffectiveAt = null,
+    EntryKind Kind = EntryKind.Actual);
 
 /// <summary>One thing wrong. <paramref name="Column"/> is the header name ("pool", "line", "month", "amount", "reference",
 /// "memo") or "" for the whole row or file; <paramref name="Value"/> is the offending text (at most
@@ -59,8 +63,9 @@ public sealed class ActualsCsvResult
 /// </summary>
 /// <remarks>
 /// The file is UTF-8 (a byte order mark is allowed), comma- or semicolon-separated (whichever the header uses), with a
-/// header naming the six required <see cref="Columns"/> (and, if it likes, <c>effectiveAt</c>: when each actual
-/// happened, an instant; empty is when posted) in any order and any case. Text is stored exactly as given, trimmed:
+/// header naming the six required <see cref="Columns"/> (and, if it likes, <c>effectiveAt</c>: when each row
+/// happened, an instant, empty is when posted; and <c>kind</c>: what each row is, one of <see cref="Kinds"/>, empty is
+/// an actual, so a finance lead's whole month-end submission goes in one file) in any order and any case. Text is stored exactly as given, trimmed:
 /// "=HYPERLINK(...)" is a valid memo. Escaping for spreadsheets happens on the way out, in <see cref="CsvCells"/>.
 /// </remarks>
 public static class ActualsCsv
@@ -78,9 +83,14 @@ public static class ActualsCsv
     private const int Reference = 4;
     private const int Memo = 5;
     private const int EffectiveAt = 6;
+    private const int Kind = 7;
 
     /// <summary>Every column a file may have: the first <see cref="RequiredColumns"/> it must.</summary>
-    public static IReadOnlyList<string> Columns { get; } = ["pool", "line", "month", "amount", "reference", "memo", "effectiveAt"];
+    public static IReadOnlyList<string> Columns { get; } = ["pool", "line", "month", "amount", "reference", "memo", "effectiveAt", "kind"];
+
+    /// <summary>What a row may be: the figures a line's finance lead submits at month end.</summary>
+    public static IReadOnlyList<EntryKind> Kinds { get; } =
+        [EntryKind.Actual, EntryKind.PriorYearInvoice, EntryKind.Accrual, EntryKind.ForecastOutturn, EntryKind.NilReturn];
 
     public const int RequiredColumns = 6;
 
@@ -120,7 +130,7 @@ public static class ActualsCsv
         string.Create(CultureInfo.InvariantCulture, $"{count:N0} {(count == 1 ? one : many)}");
 
     /// <summary>What makes two rows the same posting: line, month, amount and reference.</summary>
-    private readonly record struct PostingKey(string Line, int Month, long AmountPence, string? Reference);
+    private readonly record struct PostingKey(string Line, int Month, long AmountPence, string? Reference, EntryKind Kind);
 
     private sealed class Parser(Stream csv, ActualsCsvContext context)
     {
@@ -129,7 +139,7 @@ public static class ActualsCsv
         private readonly List<CsvProblem> problemsListed = [];
         private readonly Dictionary<PostingKey, int> firstRowOfPosting = [];
         private readonly string poolId = context.PoolId.Trim();
-        private readonly int[] fieldOfColumn = [-1, -1, -1, -1, -1, -1, -1];
+        private readonly int[] fieldOfColumn = [-1, -1, -1, -1, -1, -1, -1, -1];
         private readonly FinancialMonth[] months = [.. context.Year.Months]; // One instance per month, shared by every row.
         private List<ActualsCsvRow>? rows = [];
         private int problemCount;
@@ -217,7 +227,7 @@ public static class ActualsCsv
                 else if (column < 0)
                 {
                     Problem(headerRow, "", header[i],
-                        $"The header has an unknown column '{name}'; the columns are {ColumnList} and, if wanted, effectiveAt.");
+                        $"The header has an unknown column '{name}'; the columns are {ColumnList} and, if wanted, effectiveAt and kind.");
                 }
                 else if (fieldOfColumn[column] >= 0)
                 {
@@ -329,24 +339,25 @@ public static class ActualsCsv
             CheckPool(row);
             var line = CheckLine(row);
             var month = CheckMonth(row);
-            var amount = CheckAmount(row);
+            var kind = CheckKind(row);
+            var amount = kind is { } k ? CheckAmount(row, k) : null;
             var reference = CheckText(row, Reference, MaxReferenceLength, singleLine: true);
             var memo = CheckText(row, Memo, MaxMemoLength, singleLine: false);
             var effectiveAt = CheckEffectiveAt(row, out var effectiveProblem);
 
             // A row wrong only in its memo can still be duplicated by a later one; say so too.
-            if (line is null || month is null || amount is not { } pence || reference.Problem || effectiveProblem)
+            if (line is null || month is null || kind is null || amount is not { } pence || reference.Problem || effectiveProblem)
             {
                 return;
             }
-            var key = new PostingKey(line, month.Number, pence.Value, reference.Text);
+            var key = new PostingKey(line, month.Number, pence.Value, reference.Text, kind.Value);
             if (!firstRowOfPosting.TryAdd(key, row))
             {
                 Problem(row, "", null,
-                    $"This row is a duplicate of row {firstRowOfPosting[key]}: the same line, month, amount and reference. If both are real, give them different references.");
+                    $"This row is a duplicate of row {firstRowOfPosting[key]}: the same kind, line, month, amount and reference. If both are real, give them different references.");
                 return;
             }
-            rows?.Add(new ActualsCsvRow(row, line, month, pence, reference.Text, memo.Text, effectiveAt));
+            rows?.Add(new ActualsCsvRow(row, line, month, pence, reference.Text, memo.Text, effectiveAt, kind.Value));
         }
 
         /// <summary>The row's effectiveAt, if the file has the column and the row a value: the rule of the API's entries.</summary>
@@ -456,22 +467,53 @@ public static class ActualsCsv
             return months[month.Number - 1];
         }
 
-        private Pence? CheckAmount(int row)
+        /// <summary>The row's kind: an actual when the file has no kind column or the cell is empty.</summary>
+        private EntryKind? CheckKind(int row)
+        {
+            var given = Field(Kind);
+            var text = given.Trim();
+            if (!Present(Kind) || text.Length == 0)
+            {
+                return EntryKind.Actual;
+            }
+            foreach (var kind in Kinds)
+            {
+                if (string.Equals(EntryKinds.Name(kind), text, StringComparison.OrdinalIgnoreCase))
+                {
+                    return kind;
+                }
+            }
+            Problem(row, Columns[Kind], given,
+                $"'{FieldErrors.Clip(text)}' is not a kind a file may hold; use one of {string.Join(", ", Kinds.Select(EntryKinds.Name))} (empty is an actual).");
+            return null;
+        }
+
+        private Pence? CheckAmount(int row, EntryKind kind)
         {
             if (!Present(Amount))
             {
                 return null;
             }
             var given = Field(Amount);
+            if (kind == EntryKind.NilReturn && given.Trim().Length == 0)
+            {
+                return Pence.Zero;
+            }
             if (!Pence.TryParse(given, Pence.DefaultParseCeiling, out var amount, out var error))
             {
                 Problem(row, Columns[Amount], given, error);
                 return null;
             }
-            if (amount.IsZero)
+            if (amount.IsZero && kind == EntryKind.Actual)
             {
                 Problem(row, Columns[Amount], given,
-                    "The amount is zero; an actual of zero posts nothing. Leave the row out (a nil return is made separately).");
+                    "The amount is zero; an actual of zero posts nothing. Leave the row out, or make it a nilReturn in the kind column.");
+                return null;
+            }
+            // The rules between a kind and its amount, as the API applies them to a posted entry.
+            if (JournalEntry.Fault(kind, amount, new LineId("csv-row"), null, null, null, null, null) is { Field: "amount" } fault)
+            {
+                Problem(row, Columns[Amount], given, char.ToUpperInvariant(fault.Message[0]) + fault.Message[1..] + ".");
                 return null;
             }
             return amount;

@@ -18,7 +18,7 @@ public sealed partial class ImportFunctions(ImportService imports, ILogger<Impor
 
     [Function("PostImport")]
     [Query("fileName")]
-    [CsvRequest("pool", "line", "month", "amount", "reference", "memo", "effectiveAt")]
+    [CsvRequest("pool", "line", "month", "amount", "reference", "memo", "effectiveAt", "kind")]
     [Access(Rule.UploadActuals)]
     [Summary("Upload a CSV of actuals (columns pool, line, month, amount, reference, memo; header row; UTF-8; comma or semicolon; up to 50,000 rows). Needs an Idempotency-Key. 202 with the import; 422 listing every problem; 409 naming the earlier import of the same bytes.")]
     [Responds(typeof(ImportResource), StatusCodes.Status202Accepted)]

@@ -147,7 +147,7 @@ public sealed partial class ImportRunner(
         // entries a transaction can (48) and reads little. The order is fixed by the file, so a resumed import cuts the
         // very same chunks.
         return parsed.Rows.OrderBy(r => r.Line, StringComparer.Ordinal).ThenBy(r => r.Row).Select(r => new JournalEntry(
-            EntryIdFor(record.ImportId, r.Row), ledgerSetup.Pool.Id, r.Month, EntryKind.Actual, r.Amount, record.UploadedBy, postedAt, source,
+            EntryIdFor(record.ImportId, r.Row), ledgerSetup.Pool.Id, r.Month, r.Kind, r.Amount, record.UploadedBy, postedAt, source,
             new LineId(r.Line), reference: r.Reference, memo: r.Memo, effectiveAt: r.EffectiveAt)).ToList();
     }
 

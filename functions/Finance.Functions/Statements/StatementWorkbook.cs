@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Compression;
 using System.Text;
 using System.Text.RegularExpressions;
 using System.Xml;
@@ -30,9 +31,9 @@ public static partial class StatementWorkbook
 
     /// <summary>
     /// Frozen rows cannot be scrolled, so a frozen block taller than the window hides the detail entirely. The sheet's
-    /// summary lists the budget sources and the totals (not every committed line, which the detail lists), so the rows
-    /// above the headings grow only with the number of funding streams; past this many (a pool with some fifteen streams)
-    /// only the first two columns are frozen. Twenty-four rows is about two thirds of a 1080p window at 100% zoom.
+    /// summary lists the budget sources and the committed lines, as on the paper, so the rows above the headings grow
+    /// with both; past this many (some fifteen sources and lines) only the first two columns are frozen, and the
+    /// printed pages still repeat the headings. Twenty-four rows is about two thirds of a 1080p window at 100% zoom.
     /// </summary>
     internal const int MaxFrozenRows = 24;
 
@@ -40,7 +41,8 @@ public static partial class StatementWorkbook
     private const int FrozenColumns = 2;
 
     private const uint AmountFormatId = 164; // custom number formats start at 164; lower ids are built in
-    private const string WholePoundsFormat = "#,##0;(#,##0)";
+    // Whole pounds, half away from zero as JSON and CSV round: an amount under 50p either way is "0", never "(0)".
+    private const string WholePoundsFormat = "[>=0.5]#,##0;[<=-0.5](#,##0);0";
     private const string PoundsAndPenceFormat = "#,##0.00;(#,##0.00)";
     private const int MinColumnWidth = 8;
     private const int MaxColumnWidth = 60;
@@ -77,24 +79,78 @@ public static partial class StatementWorkbook
     public static byte[] Write(BudgetStatement statement, bool withPence = false)
     {
         ArgumentNullException.ThrowIfNull(statement);
-        var rows = StatementLayout.Rows(statement, itemiseCommitted: false);
+        var rows = StatementLayout.Rows(statement);
         using var stream = new MemoryStream();
         using (var document = SpreadsheetDocument.Create(stream, SpreadsheetDocumentType.Workbook))
         {
-            var workbookPart = document.AddWorkbookPart();
+            // The package's relationship to the workbook is given an id too: the SDK's default is random.
+            var workbookPart = document.AddNewPart<WorkbookPart>(
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml", "rIdWorkbook");
             // Fixed relationship ids, rather than the SDK's random ones, so the same statement gives the same parts.
             var stylesPart = workbookPart.AddNewPart<WorkbookStylesPart>("rIdStyles");
             stylesPart.Stylesheet = Stylesheet(withPence);
             var worksheetPart = workbookPart.AddNewPart<WorksheetPart>("rIdSheet1");
-            worksheetPart.Worksheet = Worksheet(rows, withPence);
-            workbookPart.Workbook = new Workbook(new Sheets(new Sheet
-            {
-                Name = SheetName(statement.Month),
-                SheetId = 1,
-                Id = workbookPart.GetIdOfPart(worksheetPart),
-            }));
+            worksheetPart.Worksheet = Worksheet(rows, withPence, statement);
+            var sheetName = SheetName(statement.Month);
+            workbookPart.Workbook = new Workbook(
+                new Sheets(new Sheet { Name = sheetName, SheetId = 1, Id = workbookPart.GetIdOfPart(worksheetPart) }),
+                PrintTitles(sheetName, rows));
         }
-        return stream.ToArray();
+        return Repacked(stream.ToArray());
+    }
+
+    /// <summary>
+    /// The package again with every entry stamped with one fixed time: the packaging library stamps entries with the
+    /// moment they were written, and a board paper must hash the same whenever it is produced. Entries keep their order
+    /// and contents; deflate gives the same bytes for the same input.
+    /// </summary>
+    private static byte[] Repacked(byte[] package)
+    {
+        using var input = new ZipArchive(new MemoryStream(package), ZipArchiveMode.Read);
+        using var output = new MemoryStream();
+        using (var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var entry in input.Entries)
+            {
+                var copy = zip.CreateEntry(entry.FullName, CompressionLevel.Optimal);
+                copy.LastWriteTime = EntryTime;
+                using var from = entry.Open();
+                using var to = copy.Open();
+                from.CopyTo(to);
+            }
+        }
+        return output.ToArray();
+    }
+
+    private static readonly DateTimeOffset EntryTime = new(1980, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>The first two columns and the column headings repeat on every printed page.</summary>
+    private static DefinedNames PrintTitles(string sheetName, IReadOnlyList<StatementSheetRow> rows)
+    {
+        var quoted = "'" + sheetName.Replace("'", "''", StringComparison.Ordinal) + "'";
+        var headings = rows.Select((r, i) => (r, i)).FirstOrDefault(x => x.r.Kind == StatementRowKind.ColumnHeadings).i + 1;
+        return new DefinedNames(new DefinedName(string.Create(CultureInfo.InvariantCulture, $"{quoted}!$A:$B,{quoted}!${headings}:${headings}"))
+        {
+            Name = "_xlnm.Print_Titles",
+            LocalSheetId = 0,
+        });
+    }
+
+    /// <summary>
+    /// Landscape on A4, one page wide (as many tall as it takes), with the pool, the period and the as-at and known-at
+    /// in the header and "Page x of y" in the footer.
+    /// </summary>
+    private static OpenXmlElement[] PrintLayout(BudgetStatement statement)
+    {
+        static string Escaped(string text, int max) => (text.Length > max ? text[..max] : text).Replace("&", "&&", StringComparison.Ordinal);
+        var header = $"&L{Escaped(statement.PoolName, 80)}&C{Escaped(StatementLayout.PeriodLine(statement.Period), 80)}"
+            + $"&R{Escaped(StatementLayout.AsAtLine(statement.Period), 80)}";
+        return
+        [
+            new PageMargins { Left = 0.4, Right = 0.4, Top = 0.75, Bottom = 0.6, Header = 0.3, Footer = 0.3 },
+            new PageSetup { PaperSize = 9, Orientation = OrientationValues.Landscape, FitToWidth = 1, FitToHeight = 0 },
+            new HeaderFooter(new OddHeader(header), new OddFooter("&CPage &P of &N")),
+        ];
     }
 
     /// <summary>"2024-25 M6": sheet names may not hold / \ ? * [ ] : and are at most 31 characters.</summary>
@@ -112,7 +168,7 @@ public static partial class StatementWorkbook
         return name.ToString(0, Math.Min(name.Length, MaxSheetNameLength));
     }
 
-    private static Worksheet Worksheet(IReadOnlyList<StatementSheetRow> rows, bool withPence)
+    private static Worksheet Worksheet(IReadOnlyList<StatementSheetRow> rows, bool withPence, BudgetStatement statement)
     {
         var sheetData = new SheetData();
         var headingsRow = 0u;
@@ -133,11 +189,15 @@ public static partial class StatementWorkbook
                 sheetData.Append(new Row(cells) { RowIndex = rowNumber });
             }
         }
-        // Schema order: sheetViews, sheetFormatPr, cols, sheetData.
+        // Schema order: sheetPr, sheetViews, sheetFormatPr, cols, sheetData, ..., pageMargins, pageSetup, headerFooter.
         return new Worksheet(
-            new SheetViews(SheetView(headingsRow)),
-            Columns(rows, withPence),
-            sheetData);
+            [
+                new SheetProperties(new PageSetupProperties { FitToPage = true }),
+                new SheetViews(SheetView(headingsRow)),
+                Columns(rows, withPence),
+                sheetData,
+                .. PrintLayout(statement),
+            ]);
     }
 
     /// <summary>Freezes everything above the first detail row and the first two columns, unless that is too tall.</summary>

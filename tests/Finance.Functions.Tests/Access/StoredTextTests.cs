@@ -135,7 +135,7 @@ public sealed class StoredTextTests(AccessMatrixFixture fixture) : AccessMatrixC
         var good = new Dictionary<string, string>
         {
             ["pool"] = matrix.PoolId, ["line"] = AccessMatrixFixture.LineFor(relation), ["month"] = "4", ["amount"] = "9.99",
-            ["reference"] = "CSV-1", ["memo"] = "A memo", ["effectiveAt"] = "2024-07-01T09:00:00Z",
+            ["reference"] = "CSV-1", ["memo"] = "A memo", ["effectiveAt"] = "2024-07-01T09:00:00Z", ["kind"] = "actual",
         };
         http.Csv.Columns.Should().BeSubsetOf(good.Keys, "every declared column needs a good sample value here");
 

@@ -115,6 +115,36 @@ public sealed class ImportApiTests(ImportAppFixture fixture) : IClassFixture<Imp
     }
 
     [Fact]
+    public async Task A_whole_month_end_submission_goes_in_one_file_with_a_kind_column()
+    {
+        var pool = await PoolScenario.CreateAsync(App);
+        var bad = $"pool,line,month,amount,reference,memo,kind\n{pool.PoolId},programme-manager,8,10.00,K-1,,commitment\n"
+            + $"{pool.PoolId},programme-manager,8,5.00,K-2,,nilReturn\n{pool.PoolId},programme-manager,8,0,K-3,,\n";
+        var refused = await PoolScenario.Expect(App.PostAsync($"{pool.Path}/imports", pool.CouncilLead, ImportAppFixture.CsvContent(bad)),
+            HttpStatusCode.UnprocessableEntity);
+        refused.GetProperty("problems").EnumerateArray().Select(p => (p.GetProperty("row").GetInt32(), p.GetProperty("column").GetString()))
+            .Should().Equal((2, "kind"), (3, "amount"), (4, "amount"));
+
+        var good = $"pool,line,month,amount,reference,memo,Kind\n{pool.PoolId},programme-manager,8,4000.00,K-1,,\n"
+            + $"{pool.PoolId},programme-manager,8,120.00,K-2,,priorYearInvoice\n{pool.PoolId},programme-manager,8,300.00,K-3,,accrual\n"
+            + $"{pool.PoolId},programme-manager,8,47000.00,K-4,,forecastOutturn\n{pool.PoolId},data-analyst,8,,K-5,,NILRETURN\n";
+        var accepted = await PoolScenario.Expect(App.PostAsync($"{pool.Path}/imports", pool.CouncilLead, ImportAppFixture.CsvContent(good)), HttpStatusCode.Accepted);
+        var importId = accepted.GetProperty("importId").GetString()!;
+        (await fixture.WaitUntilFinishedAsync(pool, importId)).GetProperty("status").GetString().Should().Be("applied");
+
+        var entries = await pool.JournalAsync($"source=csv:{importId}");
+        entries.Select(e => (e.GetProperty("reference").GetString(), e.GetProperty("kind").GetString(), e.GetProperty("amountPence").GetInt64()))
+            .Should().BeEquivalentTo([
+                ("K-1", "actual", 400_000L), ("K-2", "priorYearInvoice", 12_000L), ("K-3", "accrual", 30_000L),
+                ("K-4", "forecastOutturn", 4_700_000L), ("K-5", "nilReturn", 0L)]);
+        var statement = await PoolScenario.Expect(App.SendAsync(HttpMethod.Get, $"{pool.Path}/statements/2024-25/8?pence=true", pool.Viewer), HttpStatusCode.OK);
+        var row = statement.GetProperty("rows").EnumerateArray().Single(r => r.GetProperty("line").GetString() == "programme-manager");
+        row.GetProperty("priorYearInvoices").GetProperty("pence").GetInt64().Should().Be(12_000);
+        row.GetProperty("ytdAccruals").GetProperty("pence").GetInt64().Should().Be(30_000);
+        row.GetProperty("forecastOutturn").GetProperty("pence").GetInt64().Should().Be(4_700_000);
+    }
+
+    [Fact]
     public async Task An_invalid_file_is_refused_with_every_problem_and_nothing_is_stored()
     {
         var pool = await PoolScenario.CreateAsync(App);

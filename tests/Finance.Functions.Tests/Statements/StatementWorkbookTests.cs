@@ -5,6 +5,7 @@ using DocumentFormat.OpenXml.Spreadsheet;
 using DocumentFormat.OpenXml.Validation;
 using Finance.Domain.Ledger;
 using Finance.Domain.Model;
+using Finance.Domain.Money;
 using Finance.Domain.Statements;
 using Finance.Functions.Statements;
 using FluentAssertions;
@@ -206,7 +207,7 @@ public sealed class StatementWorkbookTests
     }
 
     [Theory]
-    [InlineData(false, "#,##0;(#,##0)")]
+    [InlineData(false, "[>=0.5]#,##0;[<=-0.5](#,##0);0")]
     [InlineData(true, "#,##0.00;(#,##0.00)")]
     public void Amounts_show_thousands_separators_and_negatives_in_brackets(bool withPence, string format)
     {
@@ -227,17 +228,19 @@ public sealed class StatementWorkbookTests
         using var workbook = Riverside();
         var pane = workbook.Worksheet.GetFirstChild<SheetViews>()!.Elements<SheetView>().Single().Pane!;
 
-        workbook.HeadingsRow.Should().Be(13, "title, period, as-at, a blank, the three sources under their heading, the three totals and a blank come first");
+        workbook.HeadingsRow.Should().Be(18,
+            "title, period, as-at, a blank, the three sources under their heading, the total budget, the five committed lines, "
+            + "the total committed, the balance and a blank come first");
         pane.State!.Value.Should().Be(PaneStateValues.Frozen);
-        pane.VerticalSplit!.Value.Should().Be(13, "everything down to the headings stays in view");
+        pane.VerticalSplit!.Value.Should().Be(18, "everything down to the headings stays in view");
         pane.HorizontalSplit!.Value.Should().Be(2);
-        pane.TopLeftCell!.Value.Should().Be("C14");
+        pane.TopLeftCell!.Value.Should().Be("C19");
     }
 
     [Fact]
     public void A_summary_too_tall_to_freeze_leaves_only_the_columns_frozen()
     {
-        // The sheet's summary grows with the funding streams (not the lines, which only the detail lists).
+        // The sheet's summary grows with the funding streams and the committed lines.
         var example = new RiversideExample(extraSources: 20);
         for (var i = 1; i <= 20; i++)
         {
@@ -308,5 +311,98 @@ public sealed class StatementWorkbookTests
             cells.Should().OnlyContain(r => r.EndsWith(row.RowIndex!.Value.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal));
             cells.Select(r => r.TrimEnd("0123456789".ToCharArray())).Should().BeInAscendingOrder(StringComparer.Ordinal);
         }
+    }
+
+    [Fact]
+    public void The_same_statement_gives_the_same_bytes_so_a_board_paper_can_be_hashed()
+    {
+        var statement = new RiversideExample().Statement();
+        var first = StatementWorkbook.Write(statement);
+
+        using var zip = new System.IO.Compression.ZipArchive(new MemoryStream(first), System.IO.Compression.ZipArchiveMode.Read);
+        zip.Entries.Select(e => e.LastWriteTime.Year).Should().OnlyContain(y => y == 1980, "no entry carries the moment it was written");
+        StatementWorkbook.Write(statement).Should().Equal(first);
+        foreach (var rels in zip.Entries.Where(e => e.FullName.EndsWith(".rels", StringComparison.Ordinal)))
+        {
+            using var reader = new StreamReader(rels.Open());
+            reader.ReadToEnd().Should().NotMatchRegex("Id=\"R[0-9a-f]{16}\"", $"no random relationship ids in {rels.FullName}");
+        }
+    }
+
+    [Fact]
+    public void The_sheet_prints_landscape_one_page_wide_with_headings_repeated_and_the_as_at_in_the_header()
+    {
+        using var workbook = Riverside();
+
+        workbook.Worksheet.GetFirstChild<SheetProperties>()!.PageSetupProperties!.FitToPage!.Value.Should().BeTrue();
+        var setup = workbook.Worksheet.GetFirstChild<PageSetup>()!;
+        setup.Orientation!.Value.Should().Be(OrientationValues.Landscape);
+        (setup.FitToWidth!.Value, setup.FitToHeight!.Value).Should().Be((1u, 0u), "one page wide, as many tall as it takes");
+        var titles = workbook.Document.WorkbookPart!.Workbook.DefinedNames!.Elements<DefinedName>().Single();
+        titles.Name!.Value.Should().Be("_xlnm.Print_Titles");
+        titles.Text.Should().Be($"'{workbook.Sheet.Name!.Value}'!$A:$B,'{workbook.Sheet.Name!.Value}'!${workbook.HeadingsRow}:${workbook.HeadingsRow}");
+        var header = workbook.Worksheet.GetFirstChild<HeaderFooter>()!;
+        header.OddHeader!.Text.Should().Contain("Riverside Place").And.Contain("30 September 2024").And.Contain("as known at");
+        header.OddFooter!.Text.Should().Be("&CPage &P of &N");
+    }
+
+    /// <summary>
+    /// LibreOffice (Debian's libreoffice-calc-nogui, which scripts/test.sh installs when it is missing) opens the
+    /// workbook as a partner would, prints it to PDF and saves what it displays as CSV: the pages are counted, and the
+    /// amounts shown are the ones JSON and CSV give, an amount under 50p being "0", never "(0)".
+    /// </summary>
+    [Fact]
+    public async Task LibreOffice_opens_prints_and_shows_the_figures_the_statement_gives()
+    {
+        var example = new RiversideExample();
+        example.AddLine("tiny-credit", "Tiny credit", 1_000);
+        example.Post(2, EntryKind.PriorYearInvoice, -0.30m, new LineId("tiny-credit"));
+        var statement = example.Statement();
+        var row = statement.Rows.Single(r => r.Line.Value == "tiny-credit");
+        row.PriorYearInvoices.Should().Be(Pence.FromPounds(-0.30m));
+        var folder = Directory.CreateTempSubdirectory("workbook-");
+        try
+        {
+            var path = Path.Combine(folder.FullName, "statement.xlsx");
+            await File.WriteAllBytesAsync(path, StatementWorkbook.Write(statement));
+
+            var pdf = await ConvertAsync(folder.FullName, path, "pdf");
+            var pages = System.Text.RegularExpressions.Regex.Count(System.Text.Encoding.Latin1.GetString(pdf), @"/Type\s*/Page[^s]");
+            pages.Should().Be(1, "the Riverside statement fits one landscape page");
+
+            // CSV filter options: semicolon (amounts shown have commas), double quote, UTF-8, from line 1, ..., and (the
+            // ninth) cells saved as shown.
+            var shown = System.Text.Encoding.UTF8.GetString(
+                await ConvertAsync(folder.FullName, path, "csv", "csv:Text - txt - csv (StarCalc):59,34,76,1,,0,false,true,true"));
+            var line = shown.Split('\n').Last(l => l.Contains("Tiny credit", StringComparison.Ordinal)); // the detail row, below the summary
+            var cells = line.TrimEnd('\r').Split(';');
+            var headings = BudgetStatement.ColumnHeadings(6);
+            cells[headings.ToList().IndexOf("Prior Year Invoices")].Should().Be(row.PriorYearInvoices.Format(withPence: false)).And.Be("0");
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    private static async Task<byte[]> ConvertAsync(string folder, string path, string to, string? filter = null)
+    {
+        var soffice = new[] { "/usr/bin/soffice", "/usr/bin/libreoffice" }.FirstOrDefault(File.Exists)
+            ?? throw new InvalidOperationException("LibreOffice is not installed: apt-get install libreoffice-calc-nogui (scripts/test.sh does).");
+        var start = new System.Diagnostics.ProcessStartInfo(soffice)
+        {
+            ArgumentList = { "--headless", "--norestore", $"-env:UserInstallation=file://{folder}/profile", "--convert-to", filter ?? to, "--outdir", folder, path },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
+        var errors = process.StandardError.ReadToEndAsync(timeout.Token);
+        await process.WaitForExitAsync(timeout.Token);
+        var converted = Path.ChangeExtension(path, to);
+        File.Exists(converted).Should().BeTrue($"LibreOffice converted the workbook to {to}: {await output} {await errors}");
+        (await errors).Should().NotContain("Error", "LibreOffice opened it without complaint");
+        return await File.ReadAllBytesAsync(converted);
     }
 }
