@@ -79,4 +79,58 @@ public sealed class OpenApiTests(PostingAppFixture fixture) : IClassFixture<Post
             _ => [],
         };
     }
+
+    [Fact]
+    public async Task Every_function_is_described_with_its_request_and_response_schemas_so_a_client_can_be_generated()
+    {
+        using var response = await fixture.App.SendAsync(HttpMethod.Get, "api/openapi.json", TestApp.Token("reader", [], Role.PartnerViewer));
+        var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        var problems = new List<string>();
+
+        foreach (var function in Finance.Functions.Catalog.FunctionCatalog.App.Functions.Where(f => f.Http is not null))
+        {
+            var http = function.Http!;
+            var path = "/" + Finance.Functions.Catalog.FunctionCatalog.RoutePrefix + "/" + http.Route;
+            if (!document.GetProperty("paths").TryGetProperty(path, out var item)
+                || !item.TryGetProperty(http.Methods.Single().ToLowerInvariant(), out var operation))
+            {
+                problems.Add($"{function.Name}: no operation at {http.Methods.Single()} {path}");
+                continue;
+            }
+            if (operation.GetProperty("operationId").GetString() != function.Name)
+            {
+                problems.Add($"{function.Name}: operationId {operation.GetProperty("operationId")}");
+            }
+            var answers = operation.GetProperty("responses").EnumerateObject().Where(r => r.Name.StartsWith('2')).ToList();
+            if (answers.Count == 0)
+            {
+                problems.Add($"{function.Name}: no 2xx response");
+            }
+            foreach (var answer in answers.Where(a => a.Name != "204"))
+            {
+                if (!answer.Value.TryGetProperty("content", out var content) || !content.EnumerateObject().Any())
+                {
+                    problems.Add($"{function.Name}: {answer.Name} has no content");
+                    continue;
+                }
+                foreach (var media in content.EnumerateObject())
+                {
+                    if (!media.Value.TryGetProperty("schema", out var schema))
+                    {
+                        problems.Add($"{function.Name}: {answer.Name} {media.Name} has no schema");
+                    }
+                    else if (schema.TryGetProperty("$ref", out var reference) && !schemas.TryGetProperty(reference.GetString()!.Split('/')[^1], out _))
+                    {
+                        problems.Add($"{function.Name}: {answer.Name} {media.Name} refers to a missing schema {reference}");
+                    }
+                }
+            }
+            if ((http.Body is not null || http.Csv is not null) && !operation.TryGetProperty("requestBody", out _))
+            {
+                problems.Add($"{function.Name}: reads a body but describes none");
+            }
+        }
+        problems.Should().BeEmpty();
+    }
 }

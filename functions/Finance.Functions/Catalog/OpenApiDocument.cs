@@ -64,15 +64,17 @@ public static class OpenApiDocument
         foreach (var responds in method.GetCustomAttributes<RespondsAttribute>())
         {
             var response = new JsonObject { ["description"] = Description(responds.Status) };
-            if (responds.Body is not null || responds.ContentTypes.Any(t => t != "application/json"))
+            // A success with a body says what it is: the body's schema, any JSON object (this document itself), or bytes.
+            if (responds.Body is not null || responds.ContentTypes.Any(t => t != "application/json")
+                || responds.Status is >= 200 and < 300 and not 204)
             {
                 var content = new JsonObject();
                 foreach (var type in responds.ContentTypes)
                 {
                     content[type] = new JsonObject
                     {
-                        ["schema"] = type == "application/json" && responds.Body is { } body
-                            ? schemas.Reference(body)
+                        ["schema"] = type == "application/json"
+                            ? responds.Body is { } body ? schemas.Reference(body) : new JsonObject { ["type"] = "object" }
                             : new JsonObject { ["type"] = "string", ["format"] = "binary" },
                     };
                 }
