@@ -5,7 +5,8 @@ using Finance.Benchmarks.Harness;
 namespace Finance.Benchmarks.Posting;
 
 /// <summary>One journal entry as the postings API takes it. Amounts are decimal text in pounds ("123.45").</summary>
-internal sealed record EntryBody(string Kind, string Line, int Month, string Amount, string? Reference = null, string? Memo = null);
+internal sealed record EntryBody(
+    string Kind, string Line, int Month, string Amount, string? Reference = null, string? Memo = null, string? EffectiveAt = null);
 
 internal sealed record PostingBody(IReadOnlyList<EntryBody> Entries);
 

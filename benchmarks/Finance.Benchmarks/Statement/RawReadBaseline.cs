@@ -98,7 +98,7 @@ internal static class RawReadBaseline
     }
 
     /// <summary>Reads every row the filter matches, every property, page by page, as the ledger's reads do.</summary>
-    private static async Task<int> CountAsync(TableClient table, string filter, CancellationToken cancellationToken)
+    internal static async Task<int> CountAsync(TableClient table, string filter, CancellationToken cancellationToken)
     {
         var rows = 0;
         await foreach (var _ in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
@@ -136,7 +136,7 @@ internal static class RawReadBaseline
         };
     }
 
-    private static async Task<Throughput> ConcurrentAsync(
+    internal static async Task<Throughput> ConcurrentAsync(
         string measure, string unit, int clients, TimeSpan duration, LoadOperation read, Pids pids, CancellationToken cancellationToken)
     {
         await ClosedLoopLoad.RunAsync(clients, ConcurrentWarmUp, read, cancellationToken);
