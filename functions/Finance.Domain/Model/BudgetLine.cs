@@ -17,7 +17,8 @@ public sealed class BudgetLine
         int startMonth = 1,
         Profile? profile = null,
         OrganisationId? commissioner = null,
-        string? notes = null)
+        string? notes = null,
+        LineDisplay? display = null)
     {
         ArgumentNullException.ThrowIfNull(pool);
         Id = Require.NotNull(id, "line id");
@@ -51,7 +52,11 @@ public sealed class BudgetLine
         StartMonth = startMonth;
         Commissioner = commissioner;
         Notes = Require.OptionalText(notes, "line notes");
+        Display = display ?? LineDisplay.Default;
     }
+
+    /// <summary>How the statement shows the line: its place, the committed item it is listed under, its source's label.</summary>
+    public LineDisplay Display { get; }
 
     public PoolId Pool { get; }
 
@@ -74,4 +79,15 @@ public sealed class BudgetLine
     public string? Notes { get; }
 
     public override string ToString() => $"{Title} ({Id})";
+}
+
+/// <summary>
+/// How a board paper shows a line. <paramref name="Order"/> places it (lower first; lines without one follow, in their
+/// own order); lines naming one <paramref name="SummaryGroup"/> are one committed item in the summary, titled with the
+/// group and summed ("Comms &amp; Engagement" 25,000 for two lines of 10,000 and 15,000); <paramref name="FundingSourceLabel"/>
+/// is what the Funding Source column shows instead of the funder's short name or the stream's name.
+/// </summary>
+public sealed record LineDisplay(int? Order = null, string? SummaryGroup = null, string? FundingSourceLabel = null)
+{
+    public static LineDisplay Default { get; } = new();
 }

@@ -15,7 +15,8 @@ public enum OrganisationKind
 /// <summary>A body that funds, hosts or commissions. Aliases are the other names it goes by in partners' ledger exports.</summary>
 public sealed class Organisation
 {
-    public Organisation(OrganisationId id, string name, OrganisationKind kind, string? shortName = null, IEnumerable<string>? aliases = null)
+    public Organisation(
+        OrganisationId id, string name, OrganisationKind kind, string? shortName = null, IEnumerable<string>? aliases = null, string? statementName = null)
     {
         Id = Require.NotNull(id, "organisation id");
         Name = Require.Text(name, "organisation name");
@@ -26,7 +27,11 @@ public sealed class Organisation
         Kind = kind;
         ShortName = shortName is null ? null : Require.Text(shortName, "organisation short name", 20);
         Aliases = Require.List(aliases?.Select(a => Require.Text(a, "organisation alias")), "organisation aliases", 50);
+        StatementName = statementName is null ? null : Require.Text(statementName, "organisation statement name", 60);
     }
+
+    /// <summary>What a statement's Host column shows when shorter than the formal name ("Warrington Hospital").</summary>
+    public string? StatementName { get; }
 
     public OrganisationId Id { get; }
 

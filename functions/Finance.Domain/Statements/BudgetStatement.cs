@@ -47,9 +47,17 @@ public sealed record BudgetStatement(
     internal static BudgetStatement Compute(Pool pool, IReadOnlyList<BudgetLine> lines, LedgerSnapshot ledger, StatementPeriod period)
     {
         var m = period.Month.Number;
-        var rows = lines.Select(line => Row(pool, line, ledger, m)).ToArray();
+        // The board's order: lines with a display order first, lowest first; the rest after, in the order given.
+        var ordered = lines.Select((line, index) => (line, index))
+            .OrderBy(x => x.line.Display.Order ?? int.MaxValue).ThenBy(x => x.index).Select(x => x.line).ToList();
+        var rows = ordered.Select(line => Row(pool, line, ledger, m)).ToArray();
         var sources = Sources(pool, ledger);
-        var committed = rows.Select(r => new CommittedItem(r.Line, r.Title, r.AnnualBudget)).ToArray();
+        // Lines naming one summary group are one committed item, at the place of the group's first line.
+        var committed = ordered.Zip(rows)
+            .GroupBy(x => x.First.Display.SummaryGroup is { } group ? "group:" + group : "line:" + x.First.Id.Value, StringComparer.Ordinal)
+            .Select(g => new CommittedItem(g.First().Second.Line, g.First().First.Display.SummaryGroup ?? g.First().Second.Title,
+                Pence.Sum(g.Select(x => x.Second.AnnualBudget))))
+            .ToArray();
         var totalBudget = Pence.Sum(sources.Select(s => s.Amount));
         var totalCommitted = Pence.Sum(committed.Select(c => c.Amount));
         var summary = new StatementSummary(sources, totalBudget, committed, totalCommitted, totalBudget - totalCommitted);
@@ -130,10 +138,10 @@ public sealed record BudgetStatement(
         return new StatementRow(
             line.Id,
             stream.Id,
-            stream.Funder is { } funder ? pool.Organisation(funder).Label : stream.Name,
+            line.Display.FundingSourceLabel ?? (stream.Funder is { } funder ? pool.Organisation(funder).Label : stream.Name),
             line.Title,
             line.Host,
-            pool.Organisation(line.Host).Name,
+            pool.Organisation(line.Host) is var host && host.StatementName is { } shown ? shown : host.Name,
             annual,
             priorYear,
             months,

@@ -10,14 +10,22 @@ using NodaTime;
 
 namespace Finance.Functions.Setup;
 
-public sealed record OrganisationBody(string? Name, string? Kind, string? ShortName = null, IReadOnlyList<string?>? Aliases = null);
+/// <param name="ShortName">What a statement's Funding Source column shows for a stream it funds ("ICB"), at most 20 characters.</param>
+/// <param name="StatementName">What a statement's Host column shows when shorter than the formal name ("Warrington Hospital"), at most 60.</param>
+public sealed record OrganisationBody(
+    string? Name, string? Kind, string? ShortName = null, IReadOnlyList<string?>? Aliases = null, string? StatementName = null);
 
 public sealed record OrganisationResource(string OrganisationId, string Name, string Kind, string? ShortName, IReadOnlyList<string> Aliases)
 {
+    public string? StatementName { get; init; }
+
     public static OrganisationResource From(Organisation o)
     {
         ArgumentNullException.ThrowIfNull(o);
-        return new(o.Id.Value, o.Name, JsonNamingPolicy.CamelCase.ConvertName(o.Kind.ToString()), o.ShortName, o.Aliases);
+        return new(o.Id.Value, o.Name, JsonNamingPolicy.CamelCase.ConvertName(o.Kind.ToString()), o.ShortName, o.Aliases)
+        {
+            StatementName = o.StatementName,
+        };
     }
 }
 
@@ -33,7 +41,8 @@ public sealed class OrganisationService(OrganisationStore organisations, IClock 
         var errors = new FieldErrors();
         var name = errors.Text("name", body.Name, Finance.Domain.Limits.MaxNameLength, required: true, singleLine: true);
         var kind = errors.Enum<OrganisationKind>("kind", body.Kind);
-        var shortName = errors.Text("shortName", body.ShortName, 20);
+        var shortName = errors.Text("shortName", body.ShortName, 20, singleLine: true);
+        var statementName = errors.Text("statementName", body.StatementName, 60, singleLine: true);
         var aliases = new List<string>();
         if (body.Aliases is { Count: > OrganisationStore.MaxAliases })
         {
@@ -54,7 +63,7 @@ public sealed class OrganisationService(OrganisationStore organisations, IClock 
             return Refusal.Invalid(errors.ToDictionary());
         }
         var existed = await organisations.GetAsync(organisationId, cancellationToken) is not null;
-        var organisation = new Organisation(new OrganisationId(organisationId), name!, kind!.Value, shortName, aliases);
+        var organisation = new Organisation(new OrganisationId(organisationId), name!, kind!.Value, shortName, aliases, statementName);
         await organisations.PutAsync(organisation, caller.Id, clock.GetCurrentInstant(), cancellationToken);
         return existed
             ? Outcome.Of(OrganisationResource.From(organisation))

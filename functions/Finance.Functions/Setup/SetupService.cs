@@ -28,12 +28,23 @@ public sealed record AgreementBody(IReadOnlyList<ContributionBody?>? Contributio
 /// <param name="Month">For lumpSum: the month the whole budget falls in.</param>
 public sealed record ProfileBody(string? Kind, IReadOnlyList<JsonElement>? Amounts = null, int? Month = null);
 
+/// <param name="DisplayOrder">Its place on the statement, 1 to 10,000: lower first; lines without one follow.</param>
+/// <param name="SummaryGroup">The committed item of the statement's summary it is listed under, with the other lines naming it.</param>
+/// <param name="FundingSourceLabel">What the statement's Funding Source column shows for it.</param>
 public sealed record LineBody(
-    string? FundingSource, string? Title, string? Host, int? StartMonth = null, ProfileBody? Profile = null, string? Commissioner = null, string? Notes = null);
+    string? FundingSource, string? Title, string? Host, int? StartMonth = null, ProfileBody? Profile = null, string? Commissioner = null, string? Notes = null,
+    int? DisplayOrder = null, string? SummaryGroup = null, string? FundingSourceLabel = null);
 
 public sealed record LineResource(
     string LineId, string FundingSource, string Title, string Host, int StartMonth, ProfileDocument Profile, string? Commissioner, string? Notes,
-    Instant CreatedAt, string CreatedBy, Instant UpdatedAt, string UpdatedBy);
+    Instant CreatedAt, string CreatedBy, Instant UpdatedAt, string UpdatedBy)
+{
+    public int? DisplayOrder { get; init; }
+
+    public string? SummaryGroup { get; init; }
+
+    public string? FundingSourceLabel { get; init; }
+}
 
 public sealed record SetupResource(
     string PoolId, long SetupVersion, IReadOnlyList<StreamDocument> Streams, AgreementDocument? Agreement, IReadOnlyList<LineResource> Lines);
@@ -197,6 +208,12 @@ public sealed class SetupService(PoolSetupStore setups, OrganisationStore organi
         var startMonth = errors.Month("startMonth", body.StartMonth ?? 1);
         var commissioner = errors.Id("commissioner", body.Commissioner, required: false);
         var notes = errors.Text("notes", body.Notes, Finance.Domain.Limits.MaxTextLength);
+        if (body.DisplayOrder is < 1 or > MaxDisplayOrder)
+        {
+            errors.Add("displayOrder", $"displayOrder is a whole number from 1 to {MaxDisplayOrder:N0}: the line's place on the statement.");
+        }
+        var summaryGroup = errors.Text("summaryGroup", body.SummaryGroup, Finance.Domain.Limits.MaxNameLength, singleLine: true);
+        var sourceLabel = errors.Text("fundingSourceLabel", body.FundingSourceLabel, Finance.Domain.Limits.MaxNameLength, singleLine: true);
         var profile = ReadProfile(body.Profile, errors);
         var parties = scope.Pool.Parties.Organisations.ToHashSet(StringComparer.Ordinal);
         if (host is not null && !parties.Contains(host))
@@ -225,7 +242,12 @@ public sealed class SetupService(PoolSetupStore setups, OrganisationStore organi
             var existing = stored.Line(lineId);
             created = existing is null;
             var line = new LineDocument(lineId, source!, title!, host!, startMonth!.Value, profile!, commissioner, notes,
-                existing?.CreatedAt ?? now, existing?.CreatedBy ?? caller.Id, now, caller.Id);
+                existing?.CreatedAt ?? now, existing?.CreatedBy ?? caller.Id, now, caller.Id)
+            {
+                DisplayOrder = body.DisplayOrder,
+                SummaryGroup = summaryGroup,
+                FundingSourceLabel = sourceLabel,
+            };
             return (stored.Pool, line);
         }, (_, line) => ToResource(line!), () => created, cancellationToken);
     }
@@ -242,8 +264,15 @@ public sealed class SetupService(PoolSetupStore setups, OrganisationStore organi
             with { Version = Versions.Of(stored.Pool.ETag) };
     }
 
+    public const int MaxDisplayOrder = 10_000;
+
     public static LineResource ToResource(LineDocument l) =>
-        new(l.LineId, l.FundingSource, l.Title, l.Host, l.StartMonth, l.Profile, l.Commissioner, l.Notes, l.CreatedAt, l.CreatedBy, l.UpdatedAt, l.UpdatedBy);
+        new(l.LineId, l.FundingSource, l.Title, l.Host, l.StartMonth, l.Profile, l.Commissioner, l.Notes, l.CreatedAt, l.CreatedBy, l.UpdatedAt, l.UpdatedBy)
+        {
+            DisplayOrder = l.DisplayOrder,
+            SummaryGroup = l.SummaryGroup,
+            FundingSourceLabel = l.FundingSourceLabel,
+        };
 
     private static ProfileDocument? ReadProfile(ProfileBody? body, FieldErrors errors)
     {

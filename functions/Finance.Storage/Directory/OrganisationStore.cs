@@ -73,6 +73,10 @@ public sealed class OrganisationStore(LedgerStorage storage)
         {
             entity["ShortName"] = organisation.ShortName;
         }
+        if (organisation.StatementName is not null)
+        {
+            entity["StatementName"] = organisation.StatementName;
+        }
         await Table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
     }
 
@@ -98,7 +102,8 @@ public sealed class OrganisationStore(LedgerStorage storage)
                 row.Text(TableName, "Name"),
                 row.Enum<OrganisationKind>(TableName, "Kind"),
                 row.OptionalText(TableName, "ShortName"),
-                aliases);
+                aliases,
+                row.OptionalText(TableName, "StatementName"));
         }
         catch (ArgumentException e)
         {

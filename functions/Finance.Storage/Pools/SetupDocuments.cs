@@ -62,6 +62,15 @@ public sealed record LineDocument(
 
     private const string Table = StorageNames.PoolsTable;
 
+    /// <summary>Its place on the statement: lower first; lines without one follow.</summary>
+    public int? DisplayOrder { get; init; }
+
+    /// <summary>The committed item of the summary it is listed under, with the other lines naming it.</summary>
+    public string? SummaryGroup { get; init; }
+
+    /// <summary>What the statement's Funding Source column shows for it, instead of the funder's short name.</summary>
+    public string? FundingSourceLabel { get; init; }
+
     internal TableEntity ToEntity(string poolId)
     {
         var entity = new TableEntity(poolId, RowPrefix + LineId)
@@ -83,6 +92,18 @@ public sealed record LineDocument(
         if (Notes is not null)
         {
             entity["Notes"] = Notes;
+        }
+        if (DisplayOrder is { } order)
+        {
+            entity["DisplayOrder"] = order;
+        }
+        if (SummaryGroup is not null)
+        {
+            entity["SummaryGroup"] = SummaryGroup;
+        }
+        if (FundingSourceLabel is not null)
+        {
+            entity["FundingSourceLabel"] = FundingSourceLabel;
         }
         return entity;
     }
@@ -108,7 +129,13 @@ public sealed record LineDocument(
             row.Instant(Table, "CreatedAt"),
             row.Text(Table, "CreatedBy"),
             row.Instant(Table, "UpdatedAt"),
-            row.Text(Table, "UpdatedBy"));
+            row.Text(Table, "UpdatedBy"))
+        {
+            // Rows written before lines had these have none: the line keeps its place, its own item, its source's label.
+            DisplayOrder = row.GetInt32("DisplayOrder"),
+            SummaryGroup = row.OptionalText(Table, "SummaryGroup"),
+            FundingSourceLabel = row.OptionalText(Table, "FundingSourceLabel"),
+        };
     }
 }
 
@@ -221,7 +248,8 @@ public sealed record StoredSetup(PoolRecord Pool, IReadOnlyList<LineDocument> Li
             l.StartMonth,
             ToProfile(l.Profile, where),
             l.Commissioner is null ? null : new OrganisationId(l.Commissioner),
-            l.Notes);
+            l.Notes,
+            new LineDisplay(l.DisplayOrder, l.SummaryGroup, l.FundingSourceLabel));
     }
 
     private static FundingStream ToDomainStream(StreamDocument s, string where) => new(

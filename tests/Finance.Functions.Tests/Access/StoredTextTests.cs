@@ -37,7 +37,10 @@ public sealed class StoredTextTests(AccessMatrixFixture fixture) : AccessMatrixC
             partnerOrganisations = new[] { f.PartnerOrganisation }, poolManagers = new[] { f.ManagerId },
         }),
         ["PutMembership"] = f => One(new { organisations = new[] { f.OtherOrganisation }, roles = new[] { "PartnerViewer" } }),
-        ["PutOrganisation"] = _ => One(new { name = "Written org", kind = "provider", shortName = "Written", aliases = new[] { "WO" } }),
+        ["PutOrganisation"] = _ => One(new
+        {
+            name = "Written org", kind = "provider", shortName = "Written", aliases = new[] { "WO" }, statementName = "Written",
+        }),
         ["PutStream"] = f =>
         [
             new(Json(new
@@ -61,7 +64,7 @@ public sealed class StoredTextTests(AccessMatrixFixture fixture) : AccessMatrixC
         {
             fundingSource = AccessMatrixFixture.Stream, title = "Host line", host = f.HostOrganisation, startMonth = 1,
             profile = new { kind = "customMonthly", amounts = Enumerable.Repeat("1.00", 12).ToArray() },
-            commissioner = f.HostOrganisation, notes = "Notes",
+            commissioner = f.HostOrganisation, notes = "Notes", displayOrder = 1, summaryGroup = "Group", fundingSourceLabel = "Place",
         }),
         ["PostEntry"] = f => [new(Json(Adjustment())), new(Json(Contribution(f)), Manager)],
         ["PostPosting"] = f =>
