@@ -13,8 +13,10 @@ using NodaTime.Text;
 
 namespace Finance.Functions.Setup;
 
+/// <param name="DisplayOrder">Its place among the statement's budget sources, 1 to 10,000: lower first; sources without one follow.</param>
 public sealed record StreamBody(
-    string? Kind, string? Name, string? Nature, string? Funder = null, string? Conditions = null, string? SpendBy = null, string? PassThroughTo = null);
+    string? Kind, string? Name, string? Nature, string? Funder = null, string? Conditions = null, string? SpendBy = null, string? PassThroughTo = null,
+    int? DisplayOrder = null);
 
 public sealed record ContributionBody(string? Partner, string? Stream, JsonElement? AnnualAmount);
 
@@ -74,6 +76,10 @@ public sealed class SetupService(PoolSetupStore setups, OrganisationStore organi
         var funder = errors.Id("funder", body.Funder, required: false);
         var conditions = errors.Text("conditions", body.Conditions, Finance.Domain.Limits.MaxTextLength);
         var passThroughTo = errors.Id("passThroughTo", body.PassThroughTo, required: false);
+        if (body.DisplayOrder is < 1 or > MaxDisplayOrder)
+        {
+            errors.Add("displayOrder", $"displayOrder is a whole number from 1 to {MaxDisplayOrder:N0}: the source's place on the statement.");
+        }
         string? spendBy = null;
         if (!string.IsNullOrWhiteSpace(body.SpendBy))
         {
@@ -98,7 +104,10 @@ public sealed class SetupService(PoolSetupStore setups, OrganisationStore organi
         {
             return Refusal.Invalid("funder", $"'{funder}' is not a partner in pool '{scope.PoolId}'; add it to the pool's partnerOrganisations first.", "Unknown organisation.");
         }
-        var document = new StreamDocument(streamId, SetupJson.Name(kind!.Value), name!, SetupJson.Name(nature!.Value), funder, conditions, spendBy, passThroughTo);
+        var document = new StreamDocument(streamId, SetupJson.Name(kind!.Value), name!, SetupJson.Name(nature!.Value), funder, conditions, spendBy, passThroughTo)
+        {
+            DisplayOrder = body.DisplayOrder,
+        };
         return await ChangeAsync(scope, ifMatch, "kind", stored =>
         {
             var streams = stored.Pool.Streams.Where(s => s.Id != streamId).Append(document).OrderBy(s => s.Id, StringComparer.Ordinal).ToList();

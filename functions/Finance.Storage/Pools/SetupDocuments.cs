@@ -15,6 +15,9 @@ namespace Finance.Storage.Pools;
 public sealed record StreamDocument(
     string Id, string Kind, string Name, string Nature, string? Funder, string? Conditions, string? SpendBy, string? PassThroughTo)
 {
+    /// <summary>Its place among the statement's budget sources: lower first; sources without one follow, in their order.</summary>
+    public int? DisplayOrder { get; init; }
+
     internal StreamDocument Checked(string record)
     {
         var property = $"Streams[{Id}]";
@@ -231,7 +234,10 @@ public sealed record StoredSetup(PoolRecord Pool, IReadOnlyList<LineDocument> Li
             terms.Contributions.Select(c => new AgreedContribution(new OrganisationId(c.Partner), new FundingStreamId(c.Stream), new Pence(c.AnnualPence))),
             ToRule(terms.RiskShare, where),
             SetupJson.ParseName<UnderspendRule>(terms.Underspend, where, "Agreement.underspend"));
-        return new Pool(new PoolId(record.PoolId), record.Name, record.Year, organisations, record.Streams.Select(s => ToDomainStream(s, where)), s75);
+        // The statement lists sources in the pool's order: those with a display order first, lowest first.
+        var streams = record.Streams.Select((s, i) => (s, i)).OrderBy(x => x.s.DisplayOrder ?? int.MaxValue).ThenBy(x => x.i)
+            .Select(x => ToDomainStream(x.s, where));
+        return new Pool(new PoolId(record.PoolId), record.Name, record.Year, organisations, streams, s75);
     }
 
     public static BudgetLine ToDomainLine(Pool pool, LineDocument l)

@@ -46,7 +46,7 @@ public sealed class StoredTextTests(AccessMatrixFixture fixture) : AccessMatrixC
             new(Json(new
             {
                 kind = "placeAllocation", name = "Place allocation", nature = "revenue", funder = f.PartnerOrganisation,
-                conditions = "Reported quarterly", spendBy = "2025-03-31",
+                conditions = "Reported quarterly", spendBy = "2025-03-31", displayOrder = 1,
             })),
             new(Json(new
             {

@@ -37,11 +37,16 @@ public sealed class BoardLayoutTests(PostingAppFixture fixture) : IClassFixture<
                 fundingSourceLabel = id == "programme-manager" ? "Place (recurrent)" : null,
             })), id == "programme-manager" ? HttpStatusCode.OK : HttpStatusCode.Created);
         }
+        await PoolScenario.Expect(App.SendAsync(HttpMethod.Put, $"{pool.Path}/streams/bcf", pool.ManagerToken, JsonContent.Create(new
+        {
+            kind = "bcfNhsMinimumContribution", name = "BCF NHS minimum", nature = "revenue", funder = pool.Icb, displayOrder = 1,
+        })), HttpStatusCode.OK);
         await PoolScenario.Expect(App.PostAsync($"{pool.Path}/postings", pool.ManagerToken, JsonContent.Create(new
         {
             entries = new object[]
             {
                 new { kind = "allocation", stream = "place", month = 1, amount = "300000" },
+                new { kind = "allocation", stream = "bcf", month = 1, amount = "1000" },
                 new { kind = "commitment", line = "comms-manager", month = 1, amount = "10000" },
                 new { kind = "commitment", line = "comms-engagement", month = 1, amount = "15000" },
                 new { kind = "commitment", line = "programme-manager", month = 1, amount = "48000" },
@@ -62,6 +67,8 @@ public sealed class BoardLayoutTests(PostingAppFixture fixture) : IClassFixture<
         committed.Should().Equal(
             ("Programme Manager", "48,000"), ("Comms & Engagement", "25,000"), ("data-analyst", "0"), ("frailty-service", "180,000"));
         statement.GetProperty("summary").GetProperty("totalCommitted").GetProperty("pounds").GetString().Should().Be("253,000");
+        statement.GetProperty("summary").GetProperty("sources").EnumerateArray().Select(x => x.GetProperty("stream").GetString())
+            .Should().Equal(["bcf", "place"], "the source with a display order first");
 
         using var csv = await App.SendAsync(HttpMethod.Get, $"{pool.Path}/statements/2024-25/3?format=csv", pool.Viewer);
         var text = await csv.Content.ReadAsStringAsync();
