@@ -70,12 +70,25 @@ public sealed class SetupFunctions(SetupService setup, JsonSerializerOptions jso
     }
 
     [Function("GetSetup")]
+    [Query("asAt", "knownAt")]
     [Access(Rule.ReadPool)]
-    [Summary("The pool's set-up: streams, agreement and lines, with the set-up version postings are checked against.")]
+    [Summary("The pool's set-up: streams, agreement and lines, with the set-up version postings are checked against; ?asAt= and ?knownAt= give each line's version in effect then, as known then.")]
     [Responds(typeof(SetupResource))]
-    [Problems(404)]
+    [Problems(400, 404)]
     public async Task<IResult> GetSetup(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "pools/{poolId}/setup")] HttpRequest request, string poolId,
         FunctionContext context, CancellationToken cancellationToken) =>
-        Answers.Of(await setup.GetAsync(context.Pool(), cancellationToken), request.HttpContext);
+        Answers.Of(
+            await setup.GetAsync(context.Pool(), RequestShape.Value(request, "asAt"), RequestShape.Value(request, "knownAt"), cancellationToken),
+            request.HttpContext);
+
+    [Function("GetLineHistory")]
+    [Access(Rule.ReadPool)]
+    [Summary("Every version of a line, newest first: who put it, when, from when it applies (effectiveFrom) and which fields it changed.")]
+    [Responds(typeof(LineHistoryResource))]
+    [Problems(404)]
+    public async Task<IResult> GetLineHistory(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "pools/{poolId}/lines/{lineId}/history")] HttpRequest request, string poolId,
+        string lineId, FunctionContext context, CancellationToken cancellationToken) =>
+        Answers.Of(await setup.HistoryAsync(context.Pool(), lineId, cancellationToken), request.HttpContext);
 }

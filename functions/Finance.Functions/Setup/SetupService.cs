@@ -33,9 +33,12 @@ public sealed record ProfileBody(string? Kind, IReadOnlyList<JsonElement>? Amoun
 /// <param name="DisplayOrder">Its place on the statement, 1 to 10,000: lower first; lines without one follow.</param>
 /// <param name="SummaryGroup">The committed item of the statement's summary it is listed under, with the other lines naming it.</param>
 /// <param name="FundingSourceLabel">What the statement's Funding Source column shows for it.</param>
+/// <param name="EffectiveFrom">From when this version of the line applies, an instant no later than now and no earlier
+/// than the start of the financial year before the pool's; left out, from now. Statements as at an earlier instant keep
+/// the version in effect then.</param>
 public sealed record LineBody(
     string? FundingSource, string? Title, string? Host, int? StartMonth = null, ProfileBody? Profile = null, string? Commissioner = null, string? Notes = null,
-    int? DisplayOrder = null, string? SummaryGroup = null, string? FundingSourceLabel = null);
+    int? DisplayOrder = null, string? SummaryGroup = null, string? FundingSourceLabel = null, string? EffectiveFrom = null);
 
 public sealed record LineResource(
     string LineId, string FundingSource, string Title, string Host, int StartMonth, ProfileDocument Profile, string? Commissioner, string? Notes,
@@ -47,6 +50,12 @@ public sealed record LineResource(
 
     public string? FundingSourceLabel { get; init; }
 }
+
+/// <summary>One version of a line: when it was recorded, from when it applies, by whom, the fields it changed, the line.</summary>
+public sealed record LineVersionResource(long SetupVersion, Instant RecordedAt, Instant EffectiveFrom, string By, IReadOnlyList<string> Changed, LineResource Line);
+
+/// <param name="UnversionedSince">For a line put before versions were kept: when it was created; its history before its present state is not known.</param>
+public sealed record LineHistoryResource(string PoolId, string LineId, IReadOnlyList<LineVersionResource> Versions, Instant? UnversionedSince);
 
 public sealed record SetupResource(
     string PoolId, long SetupVersion, IReadOnlyList<StreamDocument> Streams, AgreementDocument? Agreement, IReadOnlyList<LineResource> Lines);
@@ -223,6 +232,7 @@ public sealed class SetupService(PoolSetupStore setups, OrganisationStore organi
         }
         var summaryGroup = errors.Text("summaryGroup", body.SummaryGroup, Finance.Domain.Limits.MaxNameLength, singleLine: true);
         var sourceLabel = errors.Text("fundingSourceLabel", body.FundingSourceLabel, Finance.Domain.Limits.MaxNameLength, singleLine: true);
+        var effectiveFrom = Postings.EntryFields.EffectiveAt(errors, "effectiveFrom", body.EffectiveFrom, clock.GetCurrentInstant(), scope.Pool.Year);
         var profile = ReadProfile(body.Profile, errors);
         var parties = scope.Pool.Parties.Organisations.ToHashSet(StringComparer.Ordinal);
         if (host is not null && !parties.Contains(host))
@@ -258,19 +268,53 @@ public sealed class SetupService(PoolSetupStore setups, OrganisationStore organi
                 FundingSourceLabel = sourceLabel,
             };
             return (stored.Pool, line);
-        }, (_, line) => ToResource(line!), () => created, cancellationToken);
+        }, (_, line) => ToResource(line!), () => created, cancellationToken, effectiveFrom);
     }
 
-    public async Task<Outcome<SetupResource>> GetAsync(PoolInScope scope, CancellationToken cancellationToken)
+    /// <summary>The set-up as it is, or (with either instant) the lines as at <paramref name="asAtText"/> as known at <paramref name="knownAtText"/>.</summary>
+    public async Task<Outcome<SetupResource>> GetAsync(PoolInScope scope, string? asAtText, string? knownAtText, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(scope);
         if (scope.Pool is null || await setups.ReadAsync(scope.PoolId, cancellationToken) is not { } stored)
         {
             return Refusal.NoPool(scope.PoolId);
         }
+        var errors = new FieldErrors();
+        var now = clock.GetCurrentInstant();
+        var asAt = errors.Instant("asAt", asAtText, now);
+        var knownAt = errors.Instant("knownAt", knownAtText, now);
+        if (errors.Any)
+        {
+            return Refusal.Invalid(errors.ToDictionary());
+        }
+        var lines = stored.Lines;
+        if (asAt is not null || knownAt is not null)
+        {
+            var versions = await setups.ReadLineVersionsAsync(scope.PoolId, null, cancellationToken);
+            lines = LineVersion.InEffect(stored.Lines, versions, asAt ?? now, knownAt ?? now);
+        }
         return Outcome.Of(new SetupResource(
-            stored.Pool.PoolId, stored.Pool.SetupVersion, stored.Pool.Streams, stored.Pool.Agreement, stored.Lines.Select(ToResource).ToList()))
-            with { Version = Versions.Of(stored.Pool.ETag) };
+            stored.Pool.PoolId, stored.Pool.SetupVersion, stored.Pool.Streams, stored.Pool.Agreement, lines.Select(ToResource).ToList()))
+            with { Version = asAt is null && knownAt is null ? Versions.Of(stored.Pool.ETag) : null };
+    }
+
+    /// <summary>Every version of a line, newest first: who put it, when, from when it applies, and what it changed.</summary>
+    public async Task<Outcome<LineHistoryResource>> HistoryAsync(PoolInScope scope, string lineId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        if (scope.Pool is null || await setups.ReadAsync(scope.PoolId, cancellationToken) is not { } stored)
+        {
+            return Refusal.NoPool(scope.PoolId);
+        }
+        if (stored.Line(lineId) is not { } line)
+        {
+            return Refusal.NotFound($"Pool '{scope.PoolId}' has no line '{lineId}'.");
+        }
+        var versions = await setups.ReadLineVersionsAsync(scope.PoolId, lineId, cancellationToken);
+        var listed = versions.Select((v, i) => new LineVersionResource(
+            v.SetupVersion, v.RecordedAt, v.EffectiveFrom, v.By, v.ChangedFrom(i == 0 ? null : versions[i - 1].Line), ToResource(v.Line))).Reverse().ToList();
+        // A line put before versions were kept has its present state and no history before it.
+        return Outcome.Of(new LineHistoryResource(scope.PoolId, lineId, listed, versions.Count == 0 ? line.CreatedAt : null));
     }
 
     public const int MaxDisplayOrder = 10_000;
@@ -323,7 +367,8 @@ public sealed class SetupService(PoolSetupStore setups, OrganisationStore organi
     /// </summary>
     private async Task<Outcome<TResource>> ChangeAsync<TResource>(
         PoolInScope scope, string? ifMatch, string field, Func<StoredSetup, (PoolRecord Next, LineDocument? Line)> change,
-        Func<PoolRecord, LineDocument?, TResource> respond, Func<bool>? created, CancellationToken cancellationToken)
+        Func<PoolRecord, LineDocument?, TResource> respond, Func<bool>? created, CancellationToken cancellationToken,
+        Instant? lineEffectiveFrom = null)
     {
         var changed = new Refusal(RefusalKind.PreconditionFailed, "The pool has changed.",
             "Someone changed this pool's set-up since you read it; read it again and reapply your change.");
@@ -362,7 +407,8 @@ public sealed class SetupService(PoolSetupStore setups, OrganisationStore organi
             }
             try
             {
-                var written = await setups.WriteAsync(stored.Pool, next, line, stored.Line(line?.LineId ?? "") is null && line is not null, cancellationToken);
+                var written = await setups.WriteAsync(
+                    stored.Pool, next, line, stored.Line(line?.LineId ?? "") is null && line is not null, cancellationToken, lineEffectiveFrom);
                 var resource = respond(written, line);
                 return Outcome.Of(resource, created?.Invoke() == true ? Done.Created : Done.Ok) with { Version = Versions.Of(written.ETag) };
             }

@@ -82,7 +82,10 @@ public sealed class LedgerViews(LedgerStorage storage, LedgerRepository ledger, 
         PoolRecord pool, Instant? asAt, Instant? knownAt, CancellationToken cancellationToken)
     {
         await storage.EnsureCreatedAsync(cancellationToken);
-        var built = await setups.ForPostingAsync(pool, cancellationToken);
+        // As at an instant, or as known at one, the lines are those in effect then as known then (their versions).
+        var built = asAt is not null || knownAt is not null
+            ? await setups.AsAtAsync(pool, asAt ?? clock.GetCurrentInstant(), knownAt ?? clock.GetCurrentInstant(), cancellationToken)
+            : await setups.ForPostingAsync(pool, cancellationToken);
         if (built is null)
         {
             return null;

@@ -3,6 +3,7 @@ using Azure;
 using Azure.Data.Tables;
 using Finance.Storage.Directory;
 using Finance.Storage.Ledger;
+using NodaTime;
 
 namespace Finance.Storage.Pools;
 
@@ -41,6 +42,52 @@ public sealed class PoolSetupStore(LedgerStorage storage, OrganisationStore orga
             }
         }
         return pool is null ? null : new StoredSetup(pool, lines.OrderBy(l => l.LineId, StringComparer.Ordinal).ToList());
+    }
+
+    /// <summary>Every version of every line of the pool (of one line, when given), in the order they were recorded.</summary>
+    public async Task<IReadOnlyList<LineVersion>> ReadLineVersionsAsync(string poolId, string? lineId, CancellationToken cancellationToken)
+    {
+        await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var prefix = LineVersion.RowPrefix + (lineId is null ? "" : lineId + "~");
+        var versions = new List<LineVersion>();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {poolId} and RowKey ge {prefix} and RowKey lt {prefix + "\uffff"}");
+        await foreach (var row in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            versions.Add(LineVersion.FromEntity(row));
+        }
+        return versions.OrderBy(v => v.SetupVersion).ToList();
+    }
+
+    /// <summary>
+    /// The set-up as at <paramref name="asAt"/> as known at <paramref name="knownAt"/>: the pool, its streams and its
+    /// agreement as they are now (they are not yet versioned), and each line's version in effect
+    /// (<see cref="LineVersion.InEffect"/>). A version the pool as it is now cannot hold (a host since removed) is
+    /// shown as the line is now, rather than not at all.
+    /// </summary>
+    public async Task<(StoredSetup Stored, LedgerSetup Ledger)?> AsAtAsync(PoolRecord pool, Instant asAt, Instant knownAt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        if (await ForPostingAsync(pool, cancellationToken).ConfigureAwait(false) is not { } now)
+        {
+            return null;
+        }
+        var versions = await ReadLineVersionsAsync(pool.PoolId, null, cancellationToken).ConfigureAwait(false);
+        var lines = LineVersion.InEffect(now.Stored.Lines, versions, asAt, knownAt)
+            .Select(l =>
+            {
+                try
+                {
+                    StoredSetup.ToDomainLine(now.Ledger.Pool, l);
+                    return l;
+                }
+                catch (ArgumentException)
+                {
+                    return now.Stored.Line(l.LineId)!;
+                }
+            })
+            .ToList();
+        var stored = now.Stored with { Lines = lines };
+        return (stored, new LedgerSetup(now.Ledger.Pool, lines.Select(l => StoredSetup.ToDomainLine(now.Ledger.Pool, l)).ToList(), pool.SetupVersion));
     }
 
     /// <summary>The stored set-up and the domain's view of it (organisations named from the directory), as it is now; null
@@ -84,9 +131,11 @@ public sealed class PoolSetupStore(LedgerStorage storage, OrganisationStore orga
         return stored.Pool.ETag == pool.ETag ? (stored, ledger) : null;
     }
 
-    /// <summary>Replaces the pool row (a new set-up version) and, when given, puts one line row, atomically. Throws
+    /// <summary>Replaces the pool row (a new set-up version) and, when given, puts one line row with a new version of the
+    /// line (in effect from <paramref name="lineEffectiveFrom"/>, else from when it is put), atomically. Throws
     /// <see cref="StaleRecordException"/> when the pool row is no longer at <paramref name="current"/>'s version.</summary>
-    public async Task<PoolRecord> WriteAsync(PoolRecord current, PoolRecord next, LineDocument? line, bool lineIsNew, CancellationToken cancellationToken)
+    public async Task<PoolRecord> WriteAsync(
+        PoolRecord current, PoolRecord next, LineDocument? line, bool lineIsNew, CancellationToken cancellationToken, Instant? lineEffectiveFrom = null)
     {
         ArgumentNullException.ThrowIfNull(current);
         ArgumentNullException.ThrowIfNull(next);
@@ -98,6 +147,8 @@ public sealed class PoolSetupStore(LedgerStorage storage, OrganisationStore orga
         if (line is not null)
         {
             actions.Add(new(lineIsNew ? TableTransactionActionType.Add : TableTransactionActionType.UpsertReplace, line.ToEntity(current.PoolId)));
+            var version = new LineVersion(line, line.UpdatedAt, lineEffectiveFrom ?? line.UpdatedAt, line.UpdatedBy, updated.SetupVersion);
+            actions.Add(new(TableTransactionActionType.Add, version.ToEntity(current.PoolId)));
         }
         try
         {

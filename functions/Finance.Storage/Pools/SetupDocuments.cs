@@ -301,3 +301,85 @@ public enum ProfileKind
     CustomMonthly,
     LumpSum,
 }
+
+/// <summary>
+/// One version of a line, written with the line row in the same transaction each time the line is put, and never
+/// changed: the whole line as put, when it was recorded (the put's time), from when it takes effect (given, else the
+/// put's time) and by whom. Row key <c>linever~{lineId}~{setup version}</c>, in the pool's partition of the Pools table.
+/// </summary>
+public sealed record LineVersion(LineDocument Line, Instant RecordedAt, Instant EffectiveFrom, string By, long SetupVersion)
+{
+    public const string RowPrefix = "linever~";
+
+    private const string Table = StorageNames.PoolsTable;
+
+    /// <summary>The line row's own properties (so a version reads as the line did), under the version's key, with its times.</summary>
+    internal TableEntity ToEntity(string poolId)
+    {
+        var entity = Line.ToEntity(poolId);
+        entity.RowKey = string.Create(CultureInfo.InvariantCulture, $"{RowPrefix}{Line.LineId}~{SetupVersion:D12}");
+        entity["RecordedAt"] = RecordedAt.ToDateTimeOffset();
+        entity["EffectiveFrom"] = EffectiveFrom.ToDateTimeOffset();
+        entity["By"] = By;
+        entity["SetupVersion"] = SetupVersion;
+        return entity;
+    }
+
+    internal static LineVersion FromEntity(TableEntity row)
+    {
+        var record = StoredEntity.Describe(Table, row);
+        var key = row.RowKey[RowPrefix.Length..];
+        var cut = key.LastIndexOf('~');
+        SetupJson.Check(cut > 0, record, "RowKey", "not linever~{line}~{version}");
+        var asLine = new TableEntity(row) { RowKey = LineDocument.RowPrefix + key[..cut] };
+        return new LineVersion(
+            LineDocument.FromEntity(asLine), row.Instant(Table, "RecordedAt"), row.Instant(Table, "EffectiveFrom"), row.Text(Table, "By"),
+            row.Int64(Table, "SetupVersion"));
+    }
+
+    /// <summary>The line's fields, as the API names them, that differ from <paramref name="before"/> (every one for the first version).</summary>
+    public IReadOnlyList<string> ChangedFrom(LineDocument? before)
+    {
+        var fields = new (string Name, Func<LineDocument, object?> Of)[]
+        {
+            ("fundingSource", l => l.FundingSource), ("title", l => l.Title), ("host", l => l.Host), ("startMonth", l => l.StartMonth),
+            ("profile", l => SetupJson.Write(l.Profile)), ("commissioner", l => l.Commissioner), ("notes", l => l.Notes),
+            ("displayOrder", l => l.DisplayOrder), ("summaryGroup", l => l.SummaryGroup), ("fundingSourceLabel", l => l.FundingSourceLabel),
+        };
+        return fields.Where(f => before is null || !Equals(f.Of(before), f.Of(Line))).Select(f => f.Name).ToList();
+    }
+
+    /// <summary>
+    /// The lines as at <paramref name="asAt"/> (effective time) as known at <paramref name="knownAt"/> (recorded time):
+    /// for each line, the latest version recorded by the known-at that had taken effect by the as-at; a line with
+    /// versions known but none yet in effect is shown as its first known version (entries dated before a line was set
+    /// up are never dropped from a statement); a line not yet recorded by the known-at is left out. Lines written before
+    /// versions were kept have none: they are as they are now, from when they were created.
+    /// </summary>
+    public static IReadOnlyList<LineDocument> InEffect(
+        IReadOnlyList<LineDocument> current, IReadOnlyList<LineVersion> versions, Instant asAt, Instant knownAt)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        ArgumentNullException.ThrowIfNull(versions);
+        var byLine = versions.GroupBy(v => v.Line.LineId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        var lines = new List<LineDocument>();
+        foreach (var line in current)
+        {
+            if (!byLine.TryGetValue(line.LineId, out var own))
+            {
+                if (line.CreatedAt <= knownAt)
+                {
+                    lines.Add(line);
+                }
+                continue;
+            }
+            var known = own.Where(v => v.RecordedAt <= knownAt).OrderBy(v => v.SetupVersion).ToList();
+            if (known.Count == 0)
+            {
+                continue;
+            }
+            lines.Add((known.LastOrDefault(v => v.EffectiveFrom <= asAt) ?? known[0]).Line);
+        }
+        return lines;
+    }
+}

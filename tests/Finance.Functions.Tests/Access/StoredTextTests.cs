@@ -65,6 +65,7 @@ public sealed class StoredTextTests(AccessMatrixFixture fixture) : AccessMatrixC
             fundingSource = AccessMatrixFixture.Stream, title = "Host line", host = f.HostOrganisation, startMonth = 1,
             profile = new { kind = "customMonthly", amounts = Enumerable.Repeat("1.00", 12).ToArray() },
             commissioner = f.HostOrganisation, notes = "Notes", displayOrder = 1, summaryGroup = "Group", fundingSourceLabel = "Place",
+            effectiveFrom = "2024-06-01T00:00:00Z",
         }),
         ["PostEntry"] = f => [new(Json(Adjustment())), new(Json(Contribution(f)), Manager)],
         ["PostPosting"] = f =>
