@@ -86,8 +86,8 @@ public static class EntryFields
         var earliest = LondonTime.StartOfDay(year.Previous.FirstDay);
         if (effective < earliest)
         {
-            errors.Add(field, $"effectiveAt {effective} is before {year.Previous} began ({LondonTime.Format(earliest)}), "
-                + $"the earliest an entry of a {year} pool can take effect.");
+            errors.Add(field, $"{field.Split('.')[^1]} {effective} is before {year.Previous} began ({LondonTime.Format(earliest)}), "
+                + $"the earliest anything of a {year} pool can take effect.");
             return null;
         }
         return effective;

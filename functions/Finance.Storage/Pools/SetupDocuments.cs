@@ -354,7 +354,8 @@ public sealed record LineVersion(LineDocument Line, Instant RecordedAt, Instant 
     /// for each line, the latest version recorded by the known-at that had taken effect by the as-at; a line with
     /// versions known but none yet in effect is shown as its first known version (entries dated before a line was set
     /// up are never dropped from a statement); a line not yet recorded by the known-at is left out. Lines written before
-    /// versions were kept have none: they are as they are now, from when they were created.
+    /// versions were kept have none: they are as they are now, from when they were created; one of those put again since
+    /// shows, as known before that put, its first version (the nearest to what was known), never nothing.
     /// </summary>
     public static IReadOnlyList<LineDocument> InEffect(
         IReadOnlyList<LineDocument> current, IReadOnlyList<LineVersion> versions, Instant asAt, Instant knownAt)
@@ -376,6 +377,12 @@ public sealed record LineVersion(LineDocument Line, Instant RecordedAt, Instant 
             var known = own.Where(v => v.RecordedAt <= knownAt).OrderBy(v => v.SetupVersion).ToList();
             if (known.Count == 0)
             {
+                // Created before versions were kept, and first put again after the known-at: its entries from then on
+                // must still have their line.
+                if (line.CreatedAt <= knownAt)
+                {
+                    lines.Add(own.OrderBy(v => v.SetupVersion).First().Line);
+                }
                 continue;
             }
             lines.Add((known.LastOrDefault(v => v.EffectiveFrom <= asAt) ?? known[0]).Line);

@@ -56,7 +56,7 @@ public sealed class InjectionTests
 
         using var response = await app.SendAsync(new HttpMethod(method), path, Admin, body);
 
-        response.StatusCode.Should().Be(HttpStatusCode.BadRequest, await response.Content.ReadAsStringAsync());
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest, $"{await response.Content.ReadAsStringAsync()}\nhost and worker log:\n{app.App.Log()}");
         response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
         (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty(field, out _).Should().BeTrue();
         storage.Requests.Should().BeEmpty("nothing may reach storage");

@@ -108,5 +108,7 @@ public sealed class SetupVersionTests(PostingAppFixture fixture) : IClassFixture
         await PutAsync(pool, Line(pool.Council, "programme-manager", startMonth: 7));
         (await ProgrammeManagerAsync(pool, $"&asAt={before}")).YtdForecast.Should().Be(0,
             "its first version takes effect now, and before it the line is shown as first known: the history before it is not");
+        (await ProgrammeManagerAsync(pool, $"&asAt={before}&knownAt={before}")).Title.Should().Be("programme-manager",
+            "as known before its first version, the line (created before) is still on the statement, never dropped with its entries");
     }
 }

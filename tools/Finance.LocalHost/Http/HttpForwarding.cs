@@ -85,7 +85,7 @@ internal sealed class HttpForwarding(IHttpForwarder forwarder, Invoker invoker) 
         }
         if (outcome.Status != InvocationStatus.Succeeded)
         {
-            await FailAsync(context, $"The function {function.Name} failed (invocation {outcome.InvocationId}); see the host's log.");
+            await FailAsync(context, $"The invocation failed ({outcome.InvocationId}); the host's log says why.");
         }
         else if (forwarded != ForwarderError.None)
         {
