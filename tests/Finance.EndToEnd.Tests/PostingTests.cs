@@ -66,6 +66,15 @@ public sealed class PostingTests(AppFixture fixture) : IClassFixture<AppFixture>
         bcf.Select(e => e.GetProperty("month").GetInt32()).Distinct().Order().Should().Equal(1, 2, 3, 4);
         var setup = await auditor.GetFromJsonAsync<JsonElement>("api/pools/riverside-bcf/setup");
         setup.GetProperty("streams").EnumerateArray().Select(s => s.GetProperty("id").GetString()).Should().BeEquivalentTo("bcf-nhs", "ibcf", "dfg");
+
+        // The demo's entries are dated as the worked example's: its month 6 statement as at 12 October 2024 (as the
+        // README shows it) has the figures of the statement as it stands, and as at 30 September it has not month 6's.
+        var now = await auditor.GetFromJsonAsync<JsonElement>("api/pools/riverside-place/statements/2024-25/6?pence=true");
+        var paper = await auditor.GetFromJsonAsync<JsonElement>("api/pools/riverside-place/statements/2024-25/6?pence=true&asAt=2024-10-12T09:00:00Z");
+        paper.GetProperty("totals").GetRawText().Should().Be(now.GetProperty("totals").GetRawText());
+        var before = await auditor.GetFromJsonAsync<JsonElement>("api/pools/riverside-place/statements/2024-25/6?pence=true&asAt=2024-09-30T12:00:00Z");
+        before.GetProperty("totals").GetProperty("ytdActuals").GetProperty("pence").GetInt64()
+            .Should().BeLessThan(now.GetProperty("totals").GetProperty("ytdActuals").GetProperty("pence").GetInt64());
     }
 
     [Fact]
