@@ -91,3 +91,11 @@ public sealed record LineDisplay(int? Order = null, string? SummaryGroup = null,
 {
     public static LineDisplay Default { get; } = new();
 }
+
+/// <summary>The order a board paper lists things in (lines, budget sources).</summary>
+public static class DisplayOrder
+{
+    /// <summary>Those with a display order first, lowest first; the rest after, in the order given.</summary>
+    public static IEnumerable<T> Sort<T>(IEnumerable<T> items, Func<T, int?> order) =>
+        items.Select((item, index) => (item, index)).OrderBy(x => order(x.item) ?? int.MaxValue).ThenBy(x => x.index).Select(x => x.item);
+}

@@ -47,9 +47,7 @@ public sealed record BudgetStatement(
     internal static BudgetStatement Compute(Pool pool, IReadOnlyList<BudgetLine> lines, LedgerSnapshot ledger, StatementPeriod period)
     {
         var m = period.Month.Number;
-        // The board's order: lines with a display order first, lowest first; the rest after, in the order given.
-        var ordered = lines.Select((line, index) => (line, index))
-            .OrderBy(x => x.line.Display.Order ?? int.MaxValue).ThenBy(x => x.index).Select(x => x.line).ToList();
+        var ordered = DisplayOrder.Sort(lines, line => line.Display.Order).ToList();
         var rows = ordered.Select(line => Row(pool, line, ledger, m)).ToArray();
         var sources = Sources(pool, ledger);
         // Lines naming one summary group are one committed item, at the place of the group's first line.

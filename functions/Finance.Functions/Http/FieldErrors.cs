@@ -152,6 +152,29 @@ public sealed class FieldErrors
         return NodaTime.Instant.FromUnixTimeTicks(found.ToUnixTimeTicks());
     }
 
+    /// <summary>
+    /// When something of a <paramref name="year"/> pool happened or applies from (an entry's effectiveAt, a line's
+    /// effectiveFrom): an <see cref="Instant"/> no later than <paramref name="notAfter"/> (what is recorded has happened)
+    /// and no earlier than the start of the financial year before (a commitment approved in March for the year from
+    /// April); null when not given.
+    /// </summary>
+    public NodaTime.Instant? Effective(string field, string? value, NodaTime.Instant notAfter, Finance.Domain.Calendar.FinancialYear year)
+    {
+        ArgumentNullException.ThrowIfNull(year);
+        if (Instant(field, value, notAfter) is not { } effective)
+        {
+            return null;
+        }
+        var earliest = Finance.Domain.Calendar.LondonTime.StartOfDay(year.Previous.FirstDay);
+        if (effective < earliest)
+        {
+            Add(field, $"{Leaf(field)} {effective} is before {year.Previous} began ({Finance.Domain.Calendar.LondonTime.Format(earliest)}), "
+                + $"the earliest anything of a {year} pool can take effect.");
+            return null;
+        }
+        return effective;
+    }
+
     public int? Month(string field, int? value, bool required = true)
     {
         if (value is not { } month)

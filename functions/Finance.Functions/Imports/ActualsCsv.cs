@@ -370,9 +370,9 @@ public static class ActualsCsv
             {
                 return null;
             }
-            var errors = new Http.FieldErrors();
+            var errors = new FieldErrors();
             var notAfter = context.NotAfter ?? NodaTime.SystemClock.Instance.GetCurrentInstant();
-            var effective = Postings.EntryFields.EffectiveAt(errors, Columns[EffectiveAt], text, notAfter, context.Year);
+            var effective = errors.Effective(Columns[EffectiveAt], text, notAfter, context.Year);
             if (effective is null)
             {
                 problem = true;

@@ -70,29 +70,6 @@ public sealed record PostingResource(string PoolId, string FinancialYear, long P
 /// <summary>Turns posted bodies into journal entries, naming the field at fault for everything that is wrong.</summary>
 public static class EntryFields
 {
-    /// <summary>
-    /// An entry's effective time as given: an instant no later than <paramref name="postedAt"/> (what is recorded has
-    /// happened) and no earlier than the start of the financial year before <paramref name="year"/> (a commitment
-    /// approved in March for the year from April); null when not given (the entry takes effect when posted).
-    /// </summary>
-    public static Instant? EffectiveAt(FieldErrors errors, string field, string? text, Instant postedAt, FinancialYear year)
-    {
-        ArgumentNullException.ThrowIfNull(errors);
-        ArgumentNullException.ThrowIfNull(year);
-        if (errors.Instant(field, text, postedAt) is not { } effective)
-        {
-            return null;
-        }
-        var earliest = LondonTime.StartOfDay(year.Previous.FirstDay);
-        if (effective < earliest)
-        {
-            errors.Add(field, $"{field.Split('.')[^1]} {effective} is before {year.Previous} began ({LondonTime.Format(earliest)}), "
-                + $"the earliest anything of a {year} pool can take effect.");
-            return null;
-        }
-        return effective;
-    }
-
     /// <summary>The kinds a client may post directly; reversals have their own function.</summary>
     public static IReadOnlyList<EntryKind> Postable { get; } = Enum.GetValues<EntryKind>().Where(k => k != EntryKind.Reversal).ToList();
 
@@ -124,7 +101,7 @@ public static class EntryFields
             var reason = errors.Text($"{field}reason", body.Reason, Finance.Domain.Limits.MaxTextLength);
             var reference = errors.Text($"{field}reference", body.Reference, Finance.Domain.Limits.MaxNameLength, singleLine: true);
             var memo = errors.Text($"{field}memo", body.Memo, Finance.Domain.Limits.MaxTextLength);
-            var effectiveAt = EffectiveAt(errors, $"{field}effectiveAt", body.EffectiveAt, postedAt, ledger.Pool.Year);
+            var effectiveAt = errors.Effective($"{field}effectiveAt", body.EffectiveAt, postedAt, ledger.Pool.Year);
             var amount = kind == EntryKind.NilReturn && body.Amount is null
                 ? Pence.Zero
                 : errors.Amount($"{field}amount", body.Amount);

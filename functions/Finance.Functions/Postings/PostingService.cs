@@ -100,7 +100,7 @@ public sealed class PostingService(
         var reference = errors.Text("reference", body.Reference, Finance.Domain.Limits.MaxNameLength);
         var month = errors.Month("month", body.Month, required: false);
         var postedAt = EntryFields.Now(clock);
-        var effectiveAt = EntryFields.EffectiveAt(errors, "effectiveAt", body.EffectiveAt, postedAt, scope.Pool.Year);
+        var effectiveAt = errors.Effective("effectiveAt", body.EffectiveAt, postedAt, scope.Pool.Year);
         if (errors.Any)
         {
             return Refusal.Invalid(errors.ToDictionary());

@@ -85,10 +85,7 @@ public sealed class SetupService(PoolSetupStore setups, OrganisationStore organi
         var funder = errors.Id("funder", body.Funder, required: false);
         var conditions = errors.Text("conditions", body.Conditions, Finance.Domain.Limits.MaxTextLength);
         var passThroughTo = errors.Id("passThroughTo", body.PassThroughTo, required: false);
-        if (body.DisplayOrder is < 1 or > MaxDisplayOrder)
-        {
-            errors.Add("displayOrder", $"displayOrder is a whole number from 1 to {MaxDisplayOrder:N0}: the source's place on the statement.");
-        }
+        CheckDisplayOrder(errors, body.DisplayOrder, "the source's");
         string? spendBy = null;
         if (!string.IsNullOrWhiteSpace(body.SpendBy))
         {
@@ -226,13 +223,10 @@ public sealed class SetupService(PoolSetupStore setups, OrganisationStore organi
         var startMonth = errors.Month("startMonth", body.StartMonth ?? 1);
         var commissioner = errors.Id("commissioner", body.Commissioner, required: false);
         var notes = errors.Text("notes", body.Notes, Finance.Domain.Limits.MaxTextLength);
-        if (body.DisplayOrder is < 1 or > MaxDisplayOrder)
-        {
-            errors.Add("displayOrder", $"displayOrder is a whole number from 1 to {MaxDisplayOrder:N0}: the line's place on the statement.");
-        }
+        CheckDisplayOrder(errors, body.DisplayOrder, "the line's");
         var summaryGroup = errors.Text("summaryGroup", body.SummaryGroup, Finance.Domain.Limits.MaxNameLength, singleLine: true);
         var sourceLabel = errors.Text("fundingSourceLabel", body.FundingSourceLabel, Finance.Domain.Limits.MaxNameLength, singleLine: true);
-        var effectiveFrom = Postings.EntryFields.EffectiveAt(errors, "effectiveFrom", body.EffectiveFrom, clock.GetCurrentInstant(), scope.Pool.Year);
+        var effectiveFrom = errors.Effective("effectiveFrom", body.EffectiveFrom, clock.GetCurrentInstant(), scope.Pool.Year);
         var profile = ReadProfile(body.Profile, errors);
         var parties = scope.Pool.Parties.Organisations.ToHashSet(StringComparer.Ordinal);
         if (host is not null && !parties.Contains(host))
@@ -290,8 +284,12 @@ public sealed class SetupService(PoolSetupStore setups, OrganisationStore organi
         var lines = stored.Lines;
         if (asAt is not null || knownAt is not null)
         {
-            var versions = await setups.ReadLineVersionsAsync(scope.PoolId, null, cancellationToken);
-            lines = LineVersion.InEffect(stored.Lines, versions, asAt ?? now, knownAt ?? now);
+            // The lines a statement as at then, as known then, uses: one selection for both.
+            if (await setups.AsAtAsync(scope.Pool, asAt ?? now, knownAt ?? now, cancellationToken) is not { } then)
+            {
+                return Postings.LedgerRefusals.Busy;
+            }
+            lines = then.Stored.Lines;
         }
         return Outcome.Of(new SetupResource(
             stored.Pool.PoolId, stored.Pool.SetupVersion, stored.Pool.Streams, stored.Pool.Agreement, lines.Select(ToResource).ToList()))
@@ -318,6 +316,14 @@ public sealed class SetupService(PoolSetupStore setups, OrganisationStore organi
     }
 
     public const int MaxDisplayOrder = 10_000;
+
+    private static void CheckDisplayOrder(FieldErrors errors, int? order, string whose)
+    {
+        if (order is < 1 or > MaxDisplayOrder)
+        {
+            errors.Add("displayOrder", $"displayOrder is a whole number from 1 to {MaxDisplayOrder:N0}: {whose} place on the statement.");
+        }
+    }
 
     public static LineResource ToResource(LineDocument l) =>
         new(l.LineId, l.FundingSource, l.Title, l.Host, l.StartMonth, l.Profile, l.Commissioner, l.Notes, l.CreatedAt, l.CreatedBy, l.UpdatedAt, l.UpdatedBy)

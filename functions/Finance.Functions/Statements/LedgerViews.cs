@@ -33,13 +33,33 @@ public sealed class LedgerViews(LedgerStorage storage, LedgerRepository ledger, 
     /// recorded by then; null: all recorded so far). Null when the pool changed while being read (the caller answers 503).
     /// </summary>
     public async Task<LedgerView<BudgetStatement>?> StatementAsync(
-        PoolRecord pool, FinancialMonth month, Instant? asAt, Instant? knownAt, CancellationToken cancellationToken) =>
-        await StateAsync(pool, asAt, knownAt, cancellationToken) is { } state ? Statement(state, month, asAt, knownAt) : null;
+        PoolRecord pool, FinancialMonth month, Instant? asAt, Instant? knownAt, CancellationToken cancellationToken)
+    {
+        var (at, known) = Moment(asAt, knownAt);
+        return await StateAsync(pool, at, known, cancellationToken) is { } state ? Statement(state, month, at, known) : null;
+    }
 
     /// <summary>The pool position to <paramref name="month"/>, as <see cref="StatementAsync"/> draws the statement.</summary>
     public async Task<LedgerView<PoolPosition>?> PositionAsync(
-        PoolRecord pool, FinancialMonth month, Instant? asAt, Instant? knownAt, CancellationToken cancellationToken) =>
-        await StateAsync(pool, asAt, knownAt, cancellationToken) is { } state ? Position(state, month, asAt, knownAt) : null;
+        PoolRecord pool, FinancialMonth month, Instant? asAt, Instant? knownAt, CancellationToken cancellationToken)
+    {
+        var (at, known) = Moment(asAt, knownAt);
+        return await StateAsync(pool, at, known, cancellationToken) is { } state ? Position(state, month, at, known) : null;
+    }
+
+    /// <summary>
+    /// Both instants, when either is given, the one left out being now (read once, so that the lines' versions, the
+    /// journal read and the statement's face all mean the same moment); neither, when neither is.
+    /// </summary>
+    private (Instant? AsAt, Instant? KnownAt) Moment(Instant? asAt, Instant? knownAt)
+    {
+        if (asAt is null && knownAt is null)
+        {
+            return (null, null);
+        }
+        var now = clock.GetCurrentInstant();
+        return (asAt ?? now, knownAt ?? now);
+    }
 
     /// <summary>The statement and the position as the ledger stands, from one read of it (the organisation summary).</summary>
     public async Task<(LedgerView<BudgetStatement> Statement, LedgerView<PoolPosition> Position)?> StatementAndPositionAsync(
@@ -57,7 +77,7 @@ public sealed class LedgerViews(LedgerStorage storage, LedgerRepository ledger, 
         var statement = asAt is null && knownAt is null
             ? Cached($"statement|{version}|{month.Number}", () => Checked(BudgetStatement.Compute(setup.Pool, setup.Lines, entries, month, head.LatestPostedAt ?? now)))
                 with { Period = new StatementPeriod(month, now, now) }
-            : Checked(BudgetStatement.Compute(setup.Pool, setup.Lines, entries, month, asAt ?? now, knownAt ?? now));
+            : Checked(BudgetStatement.Compute(setup.Pool, setup.Lines, entries, month, asAt!.Value, knownAt!.Value));
         return new LedgerView<BudgetStatement>(statement, $"{version}-m{month.Number}", head.IsClosed(month));
     }
 
@@ -70,21 +90,22 @@ public sealed class LedgerViews(LedgerStorage storage, LedgerRepository ledger, 
         var position = asAt is null && knownAt is null
             ? Cached($"position|{version}|{month.Number}", () => PoolPosition.Compute(setup.Pool, setup.Lines, entries, month, head.LatestPostedAt ?? now))
                 with { Period = new StatementPeriod(month, now, now) }
-            : PoolPosition.Compute(setup.Pool, setup.Lines, entries, month, asAt ?? now, knownAt ?? now);
+            : PoolPosition.Compute(setup.Pool, setup.Lines, entries, month, asAt!.Value, knownAt!.Value);
         return new LedgerView<PoolPosition>(position, $"{version}-m{month.Number}", head.IsClosed(month));
     }
 
     /// <summary>
-    /// The set-up and the entries: for an as-at or known-at, the journal recorded up to <paramref name="knownAt"/> (the
-    /// statement leaves out what took effect after the as-at); else the balances' equivalent.
+    /// The set-up and the entries: for an as-at and known-at (both or neither, see <see cref="Moment"/>), the lines in
+    /// effect then as known then and the journal recorded up to <paramref name="knownAt"/> (the statement leaves out what
+    /// took effect after the as-at); else the set-up as it is and the balances' equivalent of the journal.
     /// </summary>
     private async Task<(LedgerSetup Setup, LedgerHead Head, IReadOnlyList<JournalEntry> Entries, string Version)?> StateAsync(
         PoolRecord pool, Instant? asAt, Instant? knownAt, CancellationToken cancellationToken)
     {
         await storage.EnsureCreatedAsync(cancellationToken);
         // As at an instant, or as known at one, the lines are those in effect then as known then (their versions).
-        var built = asAt is not null || knownAt is not null
-            ? await setups.AsAtAsync(pool, asAt ?? clock.GetCurrentInstant(), knownAt ?? clock.GetCurrentInstant(), cancellationToken)
+        var built = asAt is { } at && knownAt is { } known
+            ? await setups.AsAtAsync(pool, at, known, cancellationToken)
             : await setups.ForPostingAsync(pool, cancellationToken);
         if (built is null)
         {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Azure;
 using Azure.Data.Tables;
+using Finance.Domain.Model;
 using Finance.Storage.Directory;
 using Finance.Storage.Ledger;
 using NodaTime;
@@ -72,22 +73,21 @@ public sealed class PoolSetupStore(LedgerStorage storage, OrganisationStore orga
             return null;
         }
         var versions = await ReadLineVersionsAsync(pool.PoolId, null, cancellationToken).ConfigureAwait(false);
-        var lines = LineVersion.InEffect(now.Stored.Lines, versions, asAt, knownAt)
-            .Select(l =>
+        var lines = new List<(LineDocument Stored, BudgetLine Domain)>();
+        foreach (var version in LineVersion.InEffect(now.Stored.Lines, versions, asAt, knownAt))
+        {
+            try
             {
-                try
-                {
-                    StoredSetup.ToDomainLine(now.Ledger.Pool, l);
-                    return l;
-                }
-                catch (ArgumentException)
-                {
-                    return now.Stored.Line(l.LineId)!;
-                }
-            })
-            .ToList();
-        var stored = now.Stored with { Lines = lines };
-        return (stored, new LedgerSetup(now.Ledger.Pool, lines.Select(l => StoredSetup.ToDomainLine(now.Ledger.Pool, l)).ToList(), pool.SetupVersion));
+                lines.Add((version, StoredSetup.ToDomainLine(now.Ledger.Pool, version)));
+            }
+            catch (ArgumentException)
+            {
+                var current = now.Stored.Line(version.LineId)!;
+                lines.Add((current, now.Ledger.Lines.Single(l => l.Id.Value == current.LineId)));
+            }
+        }
+        return (now.Stored with { Lines = lines.Select(l => l.Stored).ToList() },
+            new LedgerSetup(now.Ledger.Pool, lines.Select(l => l.Domain).ToList(), pool.SetupVersion));
     }
 
     /// <summary>The stored set-up and the domain's view of it (organisations named from the directory), as it is now; null

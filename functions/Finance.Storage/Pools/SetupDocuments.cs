@@ -234,9 +234,8 @@ public sealed record StoredSetup(PoolRecord Pool, IReadOnlyList<LineDocument> Li
             terms.Contributions.Select(c => new AgreedContribution(new OrganisationId(c.Partner), new FundingStreamId(c.Stream), new Pence(c.AnnualPence))),
             ToRule(terms.RiskShare, where),
             SetupJson.ParseName<UnderspendRule>(terms.Underspend, where, "Agreement.underspend"));
-        // The statement lists sources in the pool's order: those with a display order first, lowest first.
-        var streams = record.Streams.Select((s, i) => (s, i)).OrderBy(x => x.s.DisplayOrder ?? int.MaxValue).ThenBy(x => x.i)
-            .Select(x => ToDomainStream(x.s, where));
+        // The statement lists sources in the pool's order.
+        var streams = DisplayOrder.Sort(record.Streams, s => s.DisplayOrder).Select(s => ToDomainStream(s, where));
         return new Pool(new PoolId(record.PoolId), record.Name, record.Year, organisations, streams, s75);
     }
 

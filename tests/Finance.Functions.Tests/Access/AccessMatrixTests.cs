@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Finance.Domain.Principals;
@@ -356,6 +358,17 @@ public abstract class AccessMatrixCases(AccessMatrixFixture fixture)
         reach.HasFlag(Reach.Everything)
         || (reach.HasFlag(Reach.PoolsOfOwnOrganisations) && relation is Relation.Host or Relation.Partner or Relation.Several)
         || (reach.HasFlag(Reach.ManagedPools) && relation == Relation.Manager);
+
+    /// <summary>A body of these bytes, with this Content-Type (none when null).</summary>
+    protected static ByteArrayContent Content(string text, string? type)
+    {
+        var content = new ByteArrayContent(Encoding.UTF8.GetBytes(text));
+        if (type is not null)
+        {
+            content.Headers.ContentType = MediaTypeHeaderValue.Parse(type);
+        }
+        return content;
+    }
 
     /// <summary>The names of the functions a generated test applies to, as theory data.</summary>
     protected static TheoryData<string> FunctionsWhere(Func<DeclaredFunction, bool> which)

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using Finance.Domain.Principals;
 using Finance.Functions.Catalog;
@@ -110,8 +108,7 @@ public sealed class CrossFieldTests(AccessMatrixFixture fixture) : AccessMatrixC
         var path = await PathAsync(functionName, http, matrix.PoolId, writes: true, Role.FinanceLead, Relation.Host, allowed: true);
         var csv = $"pool,line,month,amount,reference,memo\n{matrix.PoolId},{AccessMatrixFixture.HostLine},4,1.00,Z-1,\n"
             + $"{matrix.PoolId},{AccessMatrixFixture.HostLine},4,0.00,Z-2,\n";
-        var content = new ByteArrayContent(Encoding.UTF8.GetBytes(csv));
-        content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+        var content = Content(csv, "text/csv");
         var before = await StorageAsync();
 
         using var response = await matrix.App.PostAsync(path, matrix.TokenFor(Role.FinanceLead, Relation.Host), content);
@@ -139,8 +136,7 @@ public sealed class CrossFieldTests(AccessMatrixFixture fixture) : AccessMatrixC
         var method = http.Methods.Single();
         var path = await PathAsync(function.Name, http, matrix.PoolId, writes: true, role, relation, allowed: true);
         var headers = method == "POST" ? new Dictionary<string, string> { ["Idempotency-Key"] = Guid.NewGuid().ToString("N") } : null;
-        var content = new ByteArrayContent(Encoding.UTF8.GetBytes(json));
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        var content = Content(json, "application/json");
         var before = await StorageAsync();
 
         using var response = await matrix.App.SendAsync(new HttpMethod(method), path, matrix.TokenFor(role, relation), content, headers);

@@ -110,14 +110,4 @@ public sealed class RequestShapeTests(AccessMatrixFixture fixture) : AccessMatri
 
         response.IsSuccessStatusCode.Should().BeTrue(await response.Content.ReadAsStringAsync());
     }
-
-    private static ByteArrayContent Content(string text, string? type)
-    {
-        var content = new ByteArrayContent(Encoding.UTF8.GetBytes(text));
-        if (type is not null)
-        {
-            content.Headers.ContentType = MediaTypeHeaderValue.Parse(type);
-        }
-        return content;
-    }
 }

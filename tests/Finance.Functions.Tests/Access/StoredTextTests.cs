@@ -1,7 +1,5 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Reflection;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Finance.Domain.Principals;
@@ -271,11 +269,4 @@ public sealed class StoredTextTests(AccessMatrixFixture fixture) : AccessMatrixC
 
     /// <summary>A valid body; sent by the function's first allowed caller unless it names one, to its route unless it names one.</summary>
     private sealed record Sample(JsonNode Body, (Role Role, Relation Relation)? Caller = null, string? Route = null);
-
-    private static ByteArrayContent Content(string text, string type)
-    {
-        var content = new ByteArrayContent(Encoding.UTF8.GetBytes(text));
-        content.Headers.ContentType = MediaTypeHeaderValue.Parse(type);
-        return content;
-    }
 }
