@@ -12,4 +12,7 @@ public static class Limits
     public const int MaxFundingStreamsPerPool = 200;
     public const int MaxNameLength = 200;
     public const int MaxTextLength = 2_000;
+
+    /// <summary>A line's monthly note: what fits a statement's Notes cell, and keeps the line's balance row small.</summary>
+    public const int MaxNoteLength = 500;
 }

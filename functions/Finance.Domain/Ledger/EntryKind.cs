@@ -30,6 +30,12 @@ public enum EntryKind
     Adjustment,
     /// <summary>A finance lead's explicit "nothing to post for this line this month". Needs a line; amount zero.</summary>
     NilReturn,
+    /// <summary>
+    /// A finance lead's note on a line for a month, its text in <see cref="JournalEntry.Memo"/>; amount zero. The
+    /// statement's Notes column shows the latest note up to its month; a later note replaces it there and the journal
+    /// keeps every one. A note moves no money, so it is not reversed: writing the month's note again replaces it.
+    /// </summary>
+    Note,
 }
 
 /// <summary>Which figure each kind moves, and what it needs.</summary>
@@ -42,11 +48,15 @@ public static class EntryKinds
         EntryKind.PriorYearInvoice, EntryKind.Accrual, EntryKind.CarryForwardIn,
     };
 
+    /// <summary>Why a note cannot be reversed, in the API's words.</summary>
+    public const string NoteIsNotReversed =
+        "a note moves no money and is not reversed; write the month's note again, and the statement shows the new one (the journal keeps both).";
+
     /// <summary>The kind as the API and its messages name it: camelCase ("priorYearInvoice").</summary>
     public static string Name(EntryKind kind) => kind.ToString() is var text ? char.ToLowerInvariant(text[0]) + text[1..] : "";
 
     public static bool NeedsLine(EntryKind kind) => kind is EntryKind.Commitment or EntryKind.CommitmentRelease or EntryKind.Actual
-        or EntryKind.PriorYearInvoice or EntryKind.Accrual or EntryKind.ForecastOutturn or EntryKind.NilReturn;
+        or EntryKind.PriorYearInvoice or EntryKind.Accrual or EntryKind.ForecastOutturn or EntryKind.NilReturn or EntryKind.Note;
 
     public static bool NeedsStream(EntryKind kind) => kind is EntryKind.Allocation or EntryKind.Contribution or EntryKind.CarryForwardIn;
 

@@ -122,6 +122,10 @@ public sealed record JournalEntry
         {
             throw new InvalidOperationException($"Entry '{Id}' is itself a reversal and cannot be reversed; post the original entry again instead.");
         }
+        if (Kind == EntryKind.Note)
+        {
+            throw new InvalidOperationException($"Entry '{Id}' is a note: {EntryKinds.NoteIsNotReversed}");
+        }
         ArgumentNullException.ThrowIfNull(month);
         if (month < Month)
         {
@@ -133,12 +137,12 @@ public sealed record JournalEntry
 
     /// <summary>
     /// What is wrong with an entry of these parts, naming the field at fault as the API names it (<c>amount</c>,
-    /// <c>line</c>, <c>stream</c>, <c>partner</c>, <c>adjustsKind</c>, <c>reason</c>, <c>reversesEntryId</c>), or null.
+    /// <c>line</c>, <c>stream</c>, <c>partner</c>, <c>adjustsKind</c>, <c>reason</c>, <c>reversesEntryId</c>, <c>memo</c>), or null.
     /// The constructor refuses the same; callers check first to say which field is wrong.
     /// </summary>
     public static EntryFault? Fault(
         EntryKind kind, Pence amount, LineId? line, FundingStreamId? stream, OrganisationId? partner, EntryId? reversesEntryId, EntryKind? adjustsKind,
-        string? reason, EntryId? id = null)
+        string? reason, string? memo, EntryId? id = null)
     {
         var name = EntryKinds.Name(kind);
         if (kind == EntryKind.Reversal)
@@ -180,15 +184,28 @@ public sealed record JournalEntry
                 => $"the amount of {name} must be above zero (to reduce one, post a reversal, an adjustment or a release)",
             EntryKind.ForecastOutturn when amount.IsNegative => "a forecast outturn cannot be negative",
             EntryKind.NilReturn when !amount.IsZero => "a nil return has no amount",
+            EntryKind.Note when !amount.IsZero => "a note has no amount",
             EntryKind.Actual or EntryKind.PriorYearInvoice or EntryKind.Accrual or EntryKind.CarryForwardIn when amount.IsZero
                 => $"an amount of zero for {name} posts nothing (for a month with nothing to post, send a nil return)",
             _ => null,
         };
-        return amountProblem is not null ? new("amount", amountProblem) : TargetsFault(kind, line, stream, partner);
+        if (amountProblem is not null)
+        {
+            return new("amount", amountProblem);
+        }
+        if (kind == EntryKind.Note && string.IsNullOrWhiteSpace(memo))
+        {
+            return new("memo", "a note needs its text in memo");
+        }
+        if (kind == EntryKind.Note && memo!.Length > Limits.MaxNoteLength)
+        {
+            return new("memo", $"a note is at most {Limits.MaxNoteLength} characters; this one has {memo.Length}");
+        }
+        return TargetsFault(kind, line, stream, partner);
     }
 
     private string? Problem() =>
-        Fault(Kind, Amount, Line, Stream, Partner, ReversesEntryId, AdjustsKind, Reason, Id) is { } fault ? fault.Message : null;
+        Fault(Kind, Amount, Line, Stream, Partner, ReversesEntryId, AdjustsKind, Reason, Memo, Id) is { } fault ? fault.Message : null;
 
     private static EntryFault? TargetsFault(EntryKind figure, LineId? line, FundingStreamId? stream, OrganisationId? partner)
     {

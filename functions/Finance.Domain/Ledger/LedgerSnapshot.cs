@@ -155,6 +155,17 @@ internal sealed class LedgerSnapshot
             .OrderByDescending(e => e.Month.Number).ThenByDescending(e => e.PostedAt).ThenByDescending(e => e.Id.Value, StringComparer.Ordinal)
             .FirstOrDefault();
 
+    /// <summary>
+    /// The latest note for month M or earlier (by month, then posting instant), unless it was withdrawn by then: what
+    /// the statement's Notes column says for the line.
+    /// </summary>
+    public JournalEntry? LatestNote(LineId line, int month) =>
+        ForLine(line)
+            .Where(i => i.Entry.Kind == EntryKind.Note && i.MonthNumber <= month && !IsCancelled(i.Entry, month))
+            .Select(i => i.Entry)
+            .OrderByDescending(e => e.Month.Number).ThenByDescending(e => e.PostedAt).ThenByDescending(e => e.Id.Value, StringComparer.Ordinal)
+            .FirstOrDefault();
+
     /// <summary>Whether the line has an actual, accrual or nil return for the month that has not been reversed.</summary>
     public bool HasSubmission(LineId line, int month) =>
         ForLine(line).Any(i => i.MonthNumber == month && i.Entry.Kind != EntryKind.Reversal

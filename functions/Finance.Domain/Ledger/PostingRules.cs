@@ -75,6 +75,10 @@ public static class PostingRules
         {
             problems.Add($"Entry '{reversed.Id}' is itself a reversal and cannot be reversed; post the original entry again instead.");
         }
+        if (reversed.Kind == EntryKind.Note)
+        {
+            problems.Add($"Entry '{reversed.Id}' is a note: {EntryKinds.NoteIsNotReversed}");
+        }
         if (existing.FirstOrDefault(e => e.Kind == EntryKind.Reversal && e.ReversesEntryId == reversed.Id) is { } earlier)
         {
             problems.Add($"Entry '{reversed.Id}' was already reversed by '{earlier.Id}'.");

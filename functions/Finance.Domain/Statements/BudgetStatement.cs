@@ -133,6 +133,8 @@ public sealed record BudgetStatement(
         var ytdTotal = actuals + accruals;
         var ytdForecast = Pence.Sum(line.Profile.Spread(annual, line.StartMonth).Take(month));
         var forecast = ledger.LatestForecast(line.Id, month);
+        // The finance lead's latest note up to the month; before any, the note kept with the line's set-up.
+        var note = ledger.LatestNote(line.Id, month)?.Memo ?? line.Notes ?? "";
         return new StatementRow(
             line.Id,
             stream.Id,
@@ -150,7 +152,7 @@ public sealed record BudgetStatement(
             ytdTotal - ytdForecast,
             forecast?.Amount ?? annual,
             forecast is not null,
-            line.Notes ?? "");
+            note);
     }
 
     private static BudgetSource[] Sources(Pool pool, LedgerSnapshot ledger)

@@ -92,7 +92,8 @@ public static class PoolAccess
     /// <summary>The figures a finance lead submits for the lines their organisation hosts.</summary>
     public static bool IsFinanceLeadFigure(Finance.Domain.Ledger.EntryKind figure) => figure is Finance.Domain.Ledger.EntryKind.Actual
         or Finance.Domain.Ledger.EntryKind.PriorYearInvoice or Finance.Domain.Ledger.EntryKind.Accrual
-        or Finance.Domain.Ledger.EntryKind.ForecastOutturn or Finance.Domain.Ledger.EntryKind.NilReturn;
+        or Finance.Domain.Ledger.EntryKind.ForecastOutturn or Finance.Domain.Ledger.EntryKind.NilReturn
+        or Finance.Domain.Ledger.EntryKind.Note;
 
     private static string Describe(Finance.Domain.Ledger.EntryKind figure) => figure switch
     {
@@ -101,6 +102,7 @@ public static class PoolAccess
         Finance.Domain.Ledger.EntryKind.Accrual => "accruals",
         Finance.Domain.Ledger.EntryKind.ForecastOutturn => "forecast outturns",
         Finance.Domain.Ledger.EntryKind.NilReturn => "nil returns",
+        Finance.Domain.Ledger.EntryKind.Note => "notes",
         Finance.Domain.Ledger.EntryKind.Allocation => "allocations",
         Finance.Domain.Ledger.EntryKind.Contribution => "contributions",
         Finance.Domain.Ledger.EntryKind.Commitment => "commitments",

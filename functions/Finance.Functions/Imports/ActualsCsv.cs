@@ -90,7 +90,7 @@ public static class ActualsCsv
 
     /// <summary>What a row may be: the figures a line's finance lead submits at month end.</summary>
     public static IReadOnlyList<EntryKind> Kinds { get; } =
-        [EntryKind.Actual, EntryKind.PriorYearInvoice, EntryKind.Accrual, EntryKind.ForecastOutturn, EntryKind.NilReturn];
+        [EntryKind.Actual, EntryKind.PriorYearInvoice, EntryKind.Accrual, EntryKind.ForecastOutturn, EntryKind.NilReturn, EntryKind.Note];
 
     public const int RequiredColumns = 6;
 
@@ -344,13 +344,27 @@ public static class ActualsCsv
             var reference = CheckText(row, Reference, MaxReferenceLength, singleLine: true);
             var memo = CheckText(row, Memo, MaxMemoLength, singleLine: false);
             var effectiveAt = CheckEffectiveAt(row, out var effectiveProblem);
+            if (kind == EntryKind.Note && !memo.Problem && string.IsNullOrWhiteSpace(memo.Text))
+            {
+                Problem(row, Columns[Memo], Field(Memo), "A note needs its text in the memo column.");
+                return;
+            }
 
             // A row wrong only in its memo can still be duplicated by a later one; say so too.
             if (line is null || month is null || kind is null || amount is not { } pence || reference.Problem || effectiveProblem)
             {
                 return;
             }
-            var key = new PostingKey(line, month.Number, pence.Value, reference.Text, kind.Value);
+            // Two notes for one line and month would leave which one the statement shows to chance.
+            var key = kind == EntryKind.Note
+                ? new PostingKey(line, month.Number, 0, null, EntryKind.Note)
+                : new PostingKey(line, month.Number, pence.Value, reference.Text, kind.Value);
+            if (kind == EntryKind.Note && firstRowOfPosting.TryGetValue(key, out var noteRow))
+            {
+                Problem(row, "", null,
+                    $"Row {noteRow} already holds a note for line '{line}' in month {month.Number}; a file holds one note per line and month.");
+                return;
+            }
             if (!firstRowOfPosting.TryAdd(key, row))
             {
                 Problem(row, "", null,
@@ -495,7 +509,7 @@ public static class ActualsCsv
                 return null;
             }
             var given = Field(Amount);
-            if (kind == EntryKind.NilReturn && given.Trim().Length == 0)
+            if (kind is EntryKind.NilReturn or EntryKind.Note && given.Trim().Length == 0)
             {
                 return Pence.Zero;
             }
@@ -511,7 +525,7 @@ public static class ActualsCsv
                 return null;
             }
             // The rules between a kind and its amount, as the API applies them to a posted entry.
-            if (JournalEntry.Fault(kind, amount, new LineId("csv-row"), null, null, null, null, null) is { Field: "amount" } fault)
+            if (JournalEntry.Fault(kind, amount, new LineId("csv-row"), null, null, null, null, null, memo: "-") is { Field: "amount" } fault)
             {
                 Problem(row, Columns[Amount], given, char.ToUpperInvariant(fault.Message[0]) + fault.Message[1..] + ".");
                 return null;

@@ -102,7 +102,7 @@ public static class EntryFields
             var reference = errors.Text($"{field}reference", body.Reference, Finance.Domain.Limits.MaxNameLength, singleLine: true);
             var memo = errors.Text($"{field}memo", body.Memo, Finance.Domain.Limits.MaxTextLength);
             var effectiveAt = errors.Effective($"{field}effectiveAt", body.EffectiveAt, postedAt, ledger.Pool.Year);
-            var amount = kind == EntryKind.NilReturn && body.Amount is null
+            var amount = kind is EntryKind.NilReturn or EntryKind.Note && body.Amount is null
                 ? Pence.Zero
                 : errors.Amount($"{field}amount", body.Amount);
             LineDocument? lineDocument = null;
@@ -124,7 +124,7 @@ public static class EntryFields
             }
             // The rules between fields, checked here to name the field at fault (and no entry id: none is stored).
             if (JournalEntry.Fault(kind!.Value, amount!.Value, line is null ? null : new LineId(line), stream is null ? null : new FundingStreamId(stream),
-                    partner is null ? null : new OrganisationId(partner), null, adjusts, reason) is { } fault)
+                    partner is null ? null : new OrganisationId(partner), null, adjusts, reason, memo) is { } fault)
             {
                 errors.Add($"{field}{fault.Field}", char.ToUpperInvariant(fault.Message[0]) + fault.Message[1..] + ".");
                 continue;

@@ -126,6 +126,10 @@ public sealed class PostingService(
             return new Refusal(RefusalKind.Unprocessable, "A reversal cannot be reversed.",
                 $"Entry '{entryId}' is itself a reversal (of '{original.Entry.ReversesEntryId}'); post the original entry again instead.");
         }
+        if (original.Entry.Kind == EntryKind.Note)
+        {
+            return new Refusal(RefusalKind.Unprocessable, "A note is not reversed.", $"Entry '{entryId}' is a note: {EntryKinds.NoteIsNotReversed}");
+        }
         var host = original.Entry.Line is { } line ? stored.Line(line.Value)?.Host : null;
         if (PoolAccess.MayPost(caller, stored.Pool.Parties, original.Figure, host) is { } refusal)
         {

@@ -143,16 +143,17 @@ internal static class StatementLayout
         };
 
         var summary = statement.Summary;
-        rows.Add(Row(StatementRowKind.SectionHeadings, StatementCell.Heading(BudgetSources), StatementCell.Heading("Funder"), StatementCell.Heading("Amount", headsAmounts: true)));
-        rows.AddRange(summary.Sources.Select(s => Row(StatementRowKind.Item, StatementCell.Of(s.Name), StatementCell.Of(s.Funder ?? ""), StatementCell.Of(s.Amount))));
-        rows.Add(Row(StatementRowKind.SummaryTotal, StatementCell.Of(TotalBudget), StatementCell.Blank, StatementCell.Of(summary.TotalBudget)));
+        // Each summary amount sits next to its label, as on the paper; a source's funder follows its amount.
+        rows.Add(Row(StatementRowKind.SectionHeadings, StatementCell.Heading(BudgetSources), StatementCell.Heading("Amount", headsAmounts: true), StatementCell.Heading("Funder")));
+        rows.AddRange(summary.Sources.Select(s => Row(StatementRowKind.Item, StatementCell.Of(s.Name), StatementCell.Of(s.Amount), StatementCell.Of(s.Funder ?? ""))));
+        rows.Add(Row(StatementRowKind.SummaryTotal, StatementCell.Of(TotalBudget), StatementCell.Of(summary.TotalBudget)));
         if (itemiseCommitted)
         {
-            rows.Add(Row(StatementRowKind.SectionHeadings, StatementCell.Heading(Committed), StatementCell.Blank, StatementCell.Heading("Amount", headsAmounts: true)));
-            rows.AddRange(summary.Committed.Select(c => Row(StatementRowKind.Item, StatementCell.Of(c.Title), StatementCell.Blank, StatementCell.Of(c.Amount))));
+            rows.Add(Row(StatementRowKind.SectionHeadings, StatementCell.Heading(Committed), StatementCell.Heading("Amount", headsAmounts: true)));
+            rows.AddRange(summary.Committed.Select(c => Row(StatementRowKind.Item, StatementCell.Of(c.Title), StatementCell.Of(c.Amount))));
         }
-        rows.Add(Row(StatementRowKind.SummaryTotal, StatementCell.Of(TotalCommitted), StatementCell.Blank, StatementCell.Of(summary.TotalCommitted)));
-        rows.Add(Row(StatementRowKind.SummaryTotal, StatementCell.Of(BalanceRemaining), StatementCell.Blank, StatementCell.Of(summary.BalanceRemaining)));
+        rows.Add(Row(StatementRowKind.SummaryTotal, StatementCell.Of(TotalCommitted), StatementCell.Of(summary.TotalCommitted)));
+        rows.Add(Row(StatementRowKind.SummaryTotal, StatementCell.Of(BalanceRemaining), StatementCell.Of(summary.BalanceRemaining)));
         rows.Add(Row(StatementRowKind.Blank));
 
         var headings = BudgetStatement.ColumnHeadings(statement.Month.Number);

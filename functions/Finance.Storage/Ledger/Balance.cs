@@ -74,6 +74,19 @@ public sealed record ForecastMark(EntryId Id, int Month, Instant PostedAt, Pence
 }
 
 /// <summary>
+/// A line's note for one month as its balance row keeps it: the latest written for the month (by posting instant, then
+/// id, as the statement picks it). Notes are not reversed, so one per month is all a statement can show.
+/// </summary>
+public sealed record NoteMark(EntryId Id, Instant PostedAt, string Text)
+{
+    /// <summary>Whether this note is the one a statement shows over <paramref name="other"/> for the same month.</summary>
+    public bool Supersedes(NoteMark? other) =>
+        other is null || PostedAt > other.PostedAt || (PostedAt == other.PostedAt && string.CompareOrdinal(Id.Value, other.Id.Value) > 0);
+
+    public override string ToString() => $"{Id}@{PostedAt}: {Text}";
+}
+
+/// <summary>
 /// One balance row: the fold of every entry that moved one <see cref="BalanceTarget"/>, kept in step with the journal
 /// by writing both in the same transaction. A statement "now" reads these instead of the journal.
 /// <list type="bullet">
@@ -84,6 +97,7 @@ public sealed record ForecastMark(EntryId Id, int Month, Instant PostedAt, Pence
 /// the accrual's own month changes a figure.</item>
 /// <item><see cref="Forecasts"/>: every forecast outturn and the month it was cancelled from, since the latest as at
 /// month M depends on M.</item>
+/// <item><see cref="Notes"/>: per month, the note the statement shows (the latest written for that month).</item>
 /// </list>
 /// </summary>
 public sealed class Balance
@@ -95,6 +109,7 @@ public sealed class Balance
     private readonly Pence[] priorYearInvoices = new Pence[Months];
     private readonly Pence[] accruals = new Pence[Months];
     private readonly List<ForecastMark> forecasts = [];
+    private readonly NoteMark?[] notes = new NoteMark?[Months];
 
     internal Balance(BalanceTarget target)
     {
@@ -124,6 +139,9 @@ public sealed class Balance
     public IReadOnlyList<Pence> Accruals => accruals;
 
     public IReadOnlyList<ForecastMark> Forecasts => forecasts;
+
+    /// <summary>Months 1 to 12: the month's note, or null.</summary>
+    public IReadOnlyList<NoteMark?> Notes => notes;
 
     public Pence Allocated { get; private set; }
 
@@ -161,6 +179,7 @@ public sealed class Balance
         priorYearInvoices.CopyTo(copy.priorYearInvoices, 0);
         accruals.CopyTo(copy.accruals, 0);
         copy.forecasts.AddRange(forecasts);
+        notes.CopyTo(copy.notes, 0);
         return copy;
     }
 
@@ -227,6 +246,15 @@ public sealed class Balance
             case EntryKind.Contribution:
                 Contributed += amount;
                 break;
+            case EntryKind.Note when isReversal:
+                throw new LedgerInvariantException($"Entry '{entry.Id}' reverses note '{reversed!.Id}': {EntryKinds.NoteIsNotReversed}");
+            case EntryKind.Note:
+                var note = new NoteMark(entry.Id, entry.PostedAt, entry.Memo!);
+                if (note.Supersedes(notes[m]))
+                {
+                    notes[m] = note;
+                }
+                break;
             case EntryKind.NilReturn:
                 break;
             case var other:
@@ -262,6 +290,16 @@ public sealed class Balance
                 entity["Forecasts"] = JsonSerializer.Serialize(
                     forecasts.Select(f => new ForecastRow(f.Id.Value, f.Month, f.PostedAt.ToUnixTimeTicks(), f.Amount.Value, f.CancelledFromMonth)),
                     ForecastJson);
+                for (var i = 0; i < Months; i++)
+                {
+                    // One property per part: a note's text is kept as written, not escaped into JSON.
+                    if (notes[i] is { } mark)
+                    {
+                        entity[MonthProperty("NoteId", i)] = mark.Id.Value;
+                        entity[MonthProperty("NotePostedAtTicks", i)] = mark.PostedAt.ToUnixTimeTicks();
+                        entity[MonthProperty("NoteText", i)] = mark.Text;
+                    }
+                }
                 break;
             case BalanceTargetKind.Stream:
                 entity["Stream"] = Target.Stream!.Value;
@@ -310,6 +348,14 @@ public sealed class Balance
                 balance.actuals[i] = Read(entity, MonthProperty("ActualPence", i));
                 balance.priorYearInvoices[i] = Read(entity, MonthProperty("PriorYearPence", i));
                 balance.accruals[i] = Read(entity, MonthProperty("AccrualPence", i));
+                if (entity.GetString(MonthProperty("NoteId", i)) is { } noteId)
+                {
+                    balance.notes[i] = new NoteMark(new EntryId(noteId),
+                        Instant.FromUnixTimeTicks(entity.GetInt64(MonthProperty("NotePostedAtTicks", i))
+                            ?? throw new LedgerInvariantException($"Balance row '{rowKey}' has note '{noteId}' without its posting instant.")),
+                        entity.GetString(MonthProperty("NoteText", i))
+                            ?? throw new LedgerInvariantException($"Balance row '{rowKey}' has note '{noteId}' without its text."));
+                }
             }
             if (entity.GetString("Forecasts") is { Length: > 0 } json)
             {
@@ -343,6 +389,7 @@ public sealed class Balance
                 yield return ($"actuals M{i + 1}", actuals[i], other.actuals[i]);
                 yield return ($"prior-year invoices M{i + 1}", priorYearInvoices[i], other.priorYearInvoices[i]);
                 yield return ($"accruals M{i + 1}", accruals[i], other.accruals[i]);
+                yield return ($"note M{i + 1}", notes[i]?.ToString() ?? "none", other.notes[i]?.ToString() ?? "none");
             }
             yield return ("forecasts", string.Join("; ", forecasts), string.Join("; ", other.forecasts));
         }

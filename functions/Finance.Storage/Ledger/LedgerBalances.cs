@@ -67,15 +67,17 @@ public sealed class LedgerBalances
 
     /// <summary>
     /// Entries that fold to exactly these balances under the domain's rules: per line a commitment for its budget, an
-    /// actual, prior-year invoice and accrual per month, and its forecasts as posted (with a reversal for each one
-    /// cancelled); per stream its allocations and balance brought forward; per partner its contributions. Amounts the
-    /// kinds cannot carry (a negative net allocation) become adjustments. Ids are made up, except the forecasts'.
+    /// actual, prior-year invoice and accrual per month, its forecasts as posted (with a reversal for each one
+    /// cancelled) and each month's note; per stream its allocations and balance brought forward; per partner its
+    /// contributions. Amounts the kinds cannot carry (a negative net allocation) become adjustments. Ids are made up,
+    /// except the forecasts' and notes'.
     /// </summary>
     public IReadOnlyList<JournalEntry> AsJournal()
     {
         var pool = Partition.Pool;
         var year = Partition.Year;
-        var realIds = rows.Values.SelectMany(b => b.Forecasts).Select(f => f.Id.Value).ToHashSet(StringComparer.Ordinal);
+        var realIds = rows.Values.SelectMany(b => b.Forecasts).Select(f => f.Id.Value)
+            .Concat(rows.Values.SelectMany(b => b.Notes).OfType<NoteMark>().Select(n => n.Id.Value)).ToHashSet(StringComparer.Ordinal);
         var next = 0;
         EntryId NewId()
         {
@@ -131,6 +133,14 @@ public sealed class LedgerBalances
                         if (forecast.CancelledFromMonth <= 12)
                         {
                             entries.Add(posted.Reverse(NewId(), year.Month(forecast.CancelledFromMonth), SyntheticAuthor, SyntheticPostedAt, SyntheticReason));
+                        }
+                    }
+                    for (var m = 1; m <= 12; m++)
+                    {
+                        if (balance.Notes[m - 1] is { } note)
+                        {
+                            entries.Add(new JournalEntry(note.Id, pool, year.Month(m), EntryKind.Note, Pence.Zero, SyntheticAuthor, note.PostedAt,
+                                EntrySource.Api, line, memo: note.Text));
                         }
                     }
                     break;

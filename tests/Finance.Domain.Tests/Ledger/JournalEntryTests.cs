@@ -15,9 +15,9 @@ public sealed class JournalEntryTests
     private static readonly FinancialMonth Month = new FinancialYear(2024).Month(6);
 
     private static JournalEntry Entry(EntryKind kind, decimal pounds, LineId? line = null, FundingStreamId? stream = null,
-        OrganisationId? partner = null, EntryId? reverses = null, EntryKind? adjusts = null, string? reason = null) =>
+        OrganisationId? partner = null, EntryId? reverses = null, EntryKind? adjusts = null, string? reason = null, string? memo = null) =>
         new(new EntryId("e-0001"), Pool, Month, kind, Pounds.Of(pounds), "lead@example.org", Posted, EntrySource.Api,
-            line, stream, partner, reverses, adjusts, reason);
+            line, stream, partner, reverses, adjusts, reason, memo: memo);
 
     [Theory]
     [InlineData(EntryKind.Actual, "an entry of kind actual needs a line")]
@@ -51,6 +51,23 @@ public sealed class JournalEntryTests
         Entry(EntryKind.Adjustment, -5, line, adjusts: EntryKind.Actual, reason: "VAT recovered").AdjustsKind.Should().Be(EntryKind.Actual);
         Entry(EntryKind.NilReturn, 0, line).Amount.Should().Be(Pence.Zero);
         Entry(EntryKind.Actual, -25, line).Amount.Should().Be(Pounds.Of(-25), "credit notes are negative actuals");
+    }
+
+    [Fact]
+    public void A_note_is_text_on_a_line_with_no_amount_and_is_not_reversed()
+    {
+        var line = new LineId("frailty-service");
+        ((Action)(() => Entry(EntryKind.Note, 0, line))).Should().Throw<ArgumentException>().WithMessage("*a note needs its text in memo*");
+        ((Action)(() => Entry(EntryKind.Note, 0, line, memo: " "))).Should().Throw<ArgumentException>().WithMessage("*a note needs its text*");
+        ((Action)(() => Entry(EntryKind.Note, 1, line, memo: "x"))).Should().Throw<ArgumentException>().WithMessage("*a note has no amount*");
+        ((Action)(() => Entry(EntryKind.Note, 0, memo: "x"))).Should().Throw<ArgumentException>().WithMessage("*kind note needs a line*");
+        ((Action)(() => Entry(EntryKind.Note, 0, line, memo: new string('n', Limits.MaxNoteLength + 1)))).Should().Throw<ArgumentException>()
+            .WithMessage($"*at most {Limits.MaxNoteLength} characters*");
+
+        var note = Entry(EntryKind.Note, 0, line, memo: new string('n', Limits.MaxNoteLength));
+        note.Memo.Should().HaveLength(Limits.MaxNoteLength);
+        ((Action)(() => note.Reverse(new EntryId("e-0002"), Month, "lead@example.org", Posted, "typo"))).Should().Throw<InvalidOperationException>()
+            .WithMessage("*is a note*not reversed*");
     }
 
     [Fact]

@@ -92,7 +92,7 @@ public sealed class LedgerProperties
         {
             var ledger = RandomLedger.Build(t.c);
             var reversible = ledger.Entries
-                .Where(e => e.Kind != EntryKind.Reversal && !ledger.Entries.Any(r => r.ReversesEntryId == e.Id))
+                .Where(e => e.Kind is not (EntryKind.Reversal or EntryKind.Note) && !ledger.Entries.Any(r => r.ReversesEntryId == e.Id))
                 .ToArray();
             if (reversible.Length == 0)
             {

@@ -64,7 +64,7 @@ internal sealed record RandomLedger(Pool Pool, IReadOnlyList<BudgetLine> Lines, 
             from seed in Gen.Choose(0, 1_000_000)
             select new LineSpec(stream, start, profile, seed), lineCount)
         from entries in Gen.ListOf(
-            from kind in Gen.Choose(0, 11)
+            from kind in Gen.Choose(0, 12)
             from target in Gen.Choose(0, 1_000)
             from month in Gen.Choose(1, 12)
             from amount in Gen.Choose(-2_000_000, 20_000_000)
@@ -136,8 +136,9 @@ internal sealed record RandomLedger(Pool Pool, IReadOnlyList<BudgetLine> Lines, 
         var stream = Streams[spec.Target % Streams.Length].Id;
         var partner = spec.Target % 2 == 0 ? Icb : Council;
         JournalEntry Make(EntryKind kind, Pence value, LineId? l = null, FundingStreamId? s = null, OrganisationId? p = null,
-            EntryKind? adjusts = null, string? reason = null) =>
-            new(id, pool.Id, month, kind, value, "someone@example.org", postedAt, EntrySource.CsvImport("import-1"), l, s, p, null, adjusts, reason);
+            EntryKind? adjusts = null, string? reason = null, string? memo = null) =>
+            new(id, pool.Id, month, kind, value, "someone@example.org", postedAt, EntrySource.CsvImport("import-1"), l, s, p, null, adjusts, reason,
+                memo: memo);
 
         switch ((EntryKind)spec.Kind)
         {
@@ -151,6 +152,7 @@ internal sealed record RandomLedger(Pool Pool, IReadOnlyList<BudgetLine> Lines, 
             case EntryKind.ForecastOutturn: return Make(EntryKind.ForecastOutturn, positive, line);
             case EntryKind.CarryForwardIn: return Make(EntryKind.CarryForwardIn, amount, s: stream);
             case EntryKind.NilReturn: return Make(EntryKind.NilReturn, Pence.Zero, line);
+            case EntryKind.Note: return Make(EntryKind.Note, Pence.Zero, line, memo: $"Note {spec.Target} for month {spec.Month}.");
             case EntryKind.Adjustment:
                 var adjusted = EntryKinds.Adjustable.ElementAt(spec.Target % EntryKinds.Adjustable.Count);
                 return Make(EntryKind.Adjustment, amount,
@@ -159,7 +161,7 @@ internal sealed record RandomLedger(Pool Pool, IReadOnlyList<BudgetLine> Lines, 
                     EntryKinds.NeedsPartner(adjusted) ? partner : null,
                     adjusted, "correction");
             default:
-                var reversible = earlier.Where(e => e.Kind != EntryKind.Reversal && !earlier.Any(r => r.ReversesEntryId == e.Id)).ToArray();
+                var reversible = earlier.Where(e => e.Kind is not (EntryKind.Reversal or EntryKind.Note) && !earlier.Any(r => r.ReversesEntryId == e.Id)).ToArray();
                 if (reversible.Length == 0)
                 {
                     return null;

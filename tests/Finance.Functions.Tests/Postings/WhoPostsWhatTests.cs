@@ -35,9 +35,13 @@ public sealed class WhoPostsWhatTests(PostingAppFixture fixture) : IClassFixture
     {
         var figure = adjusts ?? kind;
         var entry = new Dictionary<string, object> { ["kind"] = Camel(kind.ToString()), ["month"] = 3 };
-        if (kind != EntryKind.NilReturn)
+        if (kind is not (EntryKind.NilReturn or EntryKind.Note))
         {
             entry["amount"] = "10.00";
+        }
+        if (kind == EntryKind.Note)
+        {
+            entry["memo"] = "Spend on profile.";
         }
         if (EntryKinds.NeedsLine(figure))
         {

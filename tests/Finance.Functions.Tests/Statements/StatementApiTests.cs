@@ -45,10 +45,12 @@ public sealed class RiversideThroughApi
 
     public static string Lead(string organisation) => TestApp.Token($"lead-{organisation}", [organisation], Role.FinanceLead);
 
-    public static async Task<RiversideThroughApi> CreateAsync(TestApp app)
+    /// <param name="postFigures">False to post only the budget, leaving the finance leads' figures to the test.</param>
+    /// <param name="budgetEffectiveAt">When the budget was approved, if not when it is posted.</param>
+    public static async Task<RiversideThroughApi> CreateAsync(TestApp app, bool postFigures = true, string? budgetEffectiveAt = null)
     {
         var riverside = new RiversideThroughApi(app, Guid.NewGuid().ToString("N")[..10]);
-        await riverside.SetUpAsync();
+        await riverside.SetUpAsync(postFigures, budgetEffectiveAt);
         return riverside;
     }
 
@@ -64,7 +66,7 @@ public sealed class RiversideThroughApi
         response.StatusCode.Should().Be(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
     }
 
-    private async Task SetUpAsync()
+    private async Task SetUpAsync(bool postFigures, string? budgetEffectiveAt)
     {
         foreach (var (id, name, kind, shortName) in new[]
         {
@@ -88,14 +90,19 @@ public sealed class RiversideThroughApi
         await Put($"{Path}/lines/frailty-service", new { fundingSource = "place", title = "Frailty Service", host = Trust });
         await Put($"{Path}/lines/leadership-alliance", new { fundingSource = "leadership", title = "Leadership – Alliance", host = Hospital });
         await Put($"{Path}/lines/data-analyst", new { fundingSource = "place", title = "Data Analyst (starts M7)", host = Council, startMonth = 7 });
+        var at = budgetEffectiveAt;
         await PostAsync(Manager,
-            new { kind = "allocation", stream = "place", month = 1, amount = "300000" },
-            new { kind = "carryForwardIn", stream = "carried-forward", month = 1, amount = "24000" },
-            new { kind = "allocation", stream = "leadership", month = 1, amount = "9000" },
-            new { kind = "commitment", line = "programme-manager", month = 1, amount = "48000" },
-            new { kind = "commitment", line = "frailty-service", month = 1, amount = "180000" },
-            new { kind = "commitment", line = "leadership-alliance", month = 1, amount = "3000" },
-            new { kind = "commitment", line = "data-analyst", month = 1, amount = "36000" });
+            new { kind = "allocation", stream = "place", month = 1, amount = "300000", effectiveAt = at },
+            new { kind = "carryForwardIn", stream = "carried-forward", month = 1, amount = "24000", effectiveAt = at },
+            new { kind = "allocation", stream = "leadership", month = 1, amount = "9000", effectiveAt = at },
+            new { kind = "commitment", line = "programme-manager", month = 1, amount = "48000", effectiveAt = at },
+            new { kind = "commitment", line = "frailty-service", month = 1, amount = "180000", effectiveAt = at },
+            new { kind = "commitment", line = "leadership-alliance", month = 1, amount = "3000", effectiveAt = at },
+            new { kind = "commitment", line = "data-analyst", month = 1, amount = "36000", effectiveAt = at });
+        if (!postFigures)
+        {
+            return;
+        }
         await PostAsync(Lead(Council),
             new { kind = "priorYearInvoice", line = "programme-manager", month = 1, amount = "4000" },
             new { kind = "actual", line = "programme-manager", month = 3, amount = "4000" },

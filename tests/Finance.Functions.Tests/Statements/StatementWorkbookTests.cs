@@ -136,13 +136,13 @@ public sealed class StatementWorkbookTests
 
         var sources = workbook.RowWithFirstCell("Budget sources");
         var place = workbook.RowWithFirstCell("Place-based allocation");
-        Text(At(place, "B")!).Should().Be("ICB");
-        Number(At(place, "C")).Should().Be(300_000m);
-        Number(At(workbook.RowWithFirstCell("Total Budget"), "C")).Should().Be(333_000m);
-        Number(At(workbook.RowWithFirstCell("Total Committed"), "C")).Should().Be(267_000m);
+        Number(At(place, "B")).Should().Be(300_000m, "each summary amount is next to its label");
+        Text(At(place, "C")!).Should().Be("ICB");
+        Number(At(workbook.RowWithFirstCell("Total Budget"), "B")).Should().Be(333_000m);
+        Number(At(workbook.RowWithFirstCell("Total Committed"), "B")).Should().Be(267_000m);
         var balance = workbook.RowWithFirstCell("Balance Remaining");
-        Number(At(balance, "C")).Should().Be(66_000m);
-        workbook.IsBold(At(balance, "C")!).Should().BeTrue();
+        Number(At(balance, "B")).Should().Be(66_000m);
+        workbook.IsBold(At(balance, "B")!).Should().BeTrue();
         sources.RowIndex!.Value.Should().BeGreaterThan(3);
         balance.RowIndex!.Value.Should().BeLessThan(workbook.HeadingsRow);
     }

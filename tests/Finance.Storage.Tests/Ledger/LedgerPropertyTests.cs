@@ -36,7 +36,7 @@ public sealed class LedgerPropertyTests(StorageAzurite azurite, ITestOutputHelpe
         from postings in Gen.ArrayOf(
             from entryCount in Gen.Choose(1, 6)
             from entries in Gen.ArrayOf(
-                from kind in Gen.Choose(0, 13)
+                from kind in Gen.Choose(0, 14)
                 from target in Gen.Choose(0, 1_000)
                 from month in Gen.Choose(1, 12)
                 from amount in Gen.Choose(-50_000, 500_000)
@@ -74,7 +74,7 @@ public sealed class LedgerPropertyTests(StorageAzurite azurite, ITestOutputHelpe
             var entries = new List<JournalEntry>();
             foreach (var spec in posting.Entries)
             {
-                entries.Add(Build(ledger, spec, accepted.Concat(entries).Where(e => e.Kind != EntryKind.Reversal).ToList()));
+                entries.Add(Build(ledger, spec, accepted.Concat(entries).Where(e => e.Kind is not (EntryKind.Reversal or EntryKind.Note)).ToList()));
             }
             try
             {
@@ -129,6 +129,7 @@ public sealed class LedgerPropertyTests(StorageAzurite azurite, ITestOutputHelpe
             8 => ledger.Entry(spec.Month, EntryKind.Contribution, positive, stream: stream, partner: partner),
             9 => Adjustment(ledger, spec, line, nonZero),
             10 => ledger.Entry(spec.Month, EntryKind.NilReturn, 0, line),
+            11 => ledger.Entry(spec.Month, EntryKind.Note, 0, line, memo: $"Note {spec.Target} for month {spec.Month}."),
             _ when reversible.Count > 0 => Reversal(ledger, spec, reversible),
             _ => ledger.Entry(spec.Month, EntryKind.Actual, nonZero, line),
         };
