@@ -156,8 +156,8 @@ internal sealed class LedgerSnapshot
             .FirstOrDefault();
 
     /// <summary>
-    /// The latest note for month M or earlier (by month, then posting instant), unless it was withdrawn by then: what
-    /// the statement's Notes column says for the line.
+    /// The latest note for month M or earlier (by month, then posting instant): what the statement's Notes column says
+    /// for the line. Notes are not reversed (posting refuses it); one reversed in a ledger written otherwise is left out.
     /// </summary>
     public JournalEntry? LatestNote(LineId line, int month) =>
         ForLine(line)

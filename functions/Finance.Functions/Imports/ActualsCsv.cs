@@ -349,6 +349,11 @@ public static class ActualsCsv
                 Problem(row, Columns[Memo], Field(Memo), "A note needs its text in the memo column.");
                 return;
             }
+            if (kind == EntryKind.Note && memo.Text is { Length: > Limits.MaxNoteLength } tooLong)
+            {
+                Problem(row, Columns[Memo], Field(Memo), $"A note is at most {Limits.MaxNoteLength} characters; this one has {tooLong.Length}.");
+                return;
+            }
 
             // A row wrong only in its memo can still be duplicated by a later one; say so too.
             if (line is null || month is null || kind is null || amount is not { } pence || reference.Problem || effectiveProblem)

@@ -91,11 +91,12 @@ public sealed class LineNoteTests(ImportAppFixture fixture) : IClassFixture<Impo
             + $"{pool.PoolId},programme-manager,5,,,,note\n"
             + $"{pool.PoolId},data-analyst,5,,,First.,note\n"
             + $"{pool.PoolId},data-analyst,5,,N-2,Second.,note\n"
-            + $"{pool.PoolId},data-analyst,5,1.00,,Third.,note\n";
+            + $"{pool.PoolId},data-analyst,5,1.00,,Third.,note\n"
+            + $"{pool.PoolId},data-analyst,6,,,{new string('n', Finance.Domain.Limits.MaxNoteLength + 1)},note\n";
         var refused = await PoolScenario.Expect(
             App.PostAsync($"{pool.Path}/imports", pool.CouncilLead, ImportAppFixture.CsvContent(csv)), HttpStatusCode.UnprocessableEntity);
         refused.GetProperty("problems").EnumerateArray().Select(p => (p.GetProperty("row").GetInt32(), p.GetProperty("column").GetString()))
-            .Should().Equal((2, "memo"), (4, ""), (5, "amount"));
+            .Should().Equal((2, "memo"), (4, ""), (5, "amount"), (6, "memo"));
 
         (await pool.JournalAsync()).Should().HaveCount(before, "nothing refused is written");
     }
