@@ -148,23 +148,13 @@ internal sealed class LedgerSnapshot
             .Select(i => i.Amount));
 
     /// <summary>The latest forecast for month M or earlier (by month, then posting instant), unless it was reversed by then.</summary>
-    public JournalEntry? LatestForecast(LineId line, int month) =>
-        ForLine(line)
-            .Where(i => i.Entry.Kind == EntryKind.ForecastOutturn && i.MonthNumber <= month && !IsCancelled(i.Entry, month))
-            .Select(i => i.Entry)
-            .OrderByDescending(e => e.Month.Number).ThenByDescending(e => e.PostedAt).ThenByDescending(e => e.Id.Value, StringComparer.Ordinal)
-            .FirstOrDefault();
+    public JournalEntry? LatestForecast(LineId line, int month) => Latest(line, EntryKind.ForecastOutturn, month);
 
     /// <summary>
     /// The latest note for month M or earlier (by month, then posting instant): what the statement's Notes column says
     /// for the line. Notes are not reversed (posting refuses it); one reversed in a ledger written otherwise is left out.
     /// </summary>
-    public JournalEntry? LatestNote(LineId line, int month) =>
-        ForLine(line)
-            .Where(i => i.Entry.Kind == EntryKind.Note && i.MonthNumber <= month && !IsCancelled(i.Entry, month))
-            .Select(i => i.Entry)
-            .OrderByDescending(e => e.Month.Number).ThenByDescending(e => e.PostedAt).ThenByDescending(e => e.Id.Value, StringComparer.Ordinal)
-            .FirstOrDefault();
+    public JournalEntry? LatestNote(LineId line, int month) => Latest(line, EntryKind.Note, month);
 
     /// <summary>Whether the line has an actual, accrual or nil return for the month that has not been reversed.</summary>
     public bool HasSubmission(LineId line, int month) =>
@@ -172,6 +162,14 @@ internal sealed class LedgerSnapshot
             && EntryKinds.IsMonthlySubmission(i.Entry.AdjustsKind ?? i.Entry.Kind) && !IsCancelled(i.Entry, 12));
 
     public IEnumerable<LedgerItem> OfFigure(EntryKind figure) => Items.Where(i => i.Figure == figure);
+
+    /// <summary>The line's latest entry of a kind that stands "as at month M": by month, then posting instant, then id.</summary>
+    private JournalEntry? Latest(LineId line, EntryKind kind, int month) =>
+        ForLine(line)
+            .Where(i => i.Entry.Kind == kind && i.MonthNumber <= month && !IsCancelled(i.Entry, month))
+            .Select(i => i.Entry)
+            .OrderByDescending(e => e.Month.Number).ThenByDescending(e => e.PostedAt).ThenByDescending(e => e.Id.Value, StringComparer.Ordinal)
+            .FirstOrDefault();
 
     private bool IsCancelled(JournalEntry entry, int asOfMonth) =>
         _cancelledFromMonth.TryGetValue(entry.Id, out var fromMonth) && fromMonth <= asOfMonth;

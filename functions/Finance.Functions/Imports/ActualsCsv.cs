@@ -344,14 +344,11 @@ public static class ActualsCsv
             var reference = CheckText(row, Reference, MaxReferenceLength, singleLine: true);
             var memo = CheckText(row, Memo, MaxMemoLength, singleLine: false);
             var effectiveAt = CheckEffectiveAt(row, out var effectiveProblem);
-            if (kind == EntryKind.Note && !memo.Problem && string.IsNullOrWhiteSpace(memo.Text))
+            // The rules between a kind and its memo (a note's text), as the API applies them to a posted entry.
+            if (kind is { } rowKind && amount is { } rowAmount && !memo.Problem
+                && JournalEntry.Fault(rowKind, rowAmount, new LineId("csv-row"), null, null, null, null, null, memo.Text) is { Field: "memo" } memoFault)
             {
-                Problem(row, Columns[Memo], Field(Memo), "A note needs its text in the memo column.");
-                return;
-            }
-            if (kind == EntryKind.Note && memo.Text is { Length: > Limits.MaxNoteLength } tooLong)
-            {
-                Problem(row, Columns[Memo], Field(Memo), $"A note is at most {Limits.MaxNoteLength} characters; this one has {tooLong.Length}.");
+                Problem(row, Columns[Memo], Field(Memo), char.ToUpperInvariant(memoFault.Message[0]) + memoFault.Message[1..] + ".");
                 return;
             }
 
