@@ -45,7 +45,7 @@ public sealed class StrictReadBackTests(StorageAzurite azurite) : IClassFixture<
             Agreement = new AgreementDocument([new ContributionDocument("riverside-icb", "place", 30_000_000)],
                 new RiskShareDocument("proportionalToContributions", false, []), "carryForward"),
         };
-        return await pools.AddAsync(pool, default);
+        return await pools.AddAsync(pool, new SetupChange("priya", At), default);
     }
 
     [Fact]
@@ -112,7 +112,7 @@ public sealed class StrictReadBackTests(StorageAzurite azurite) : IClassFixture<
         var pool = await NewPoolAsync();
         var setups = new PoolSetupStore(Storage, new OrganisationStore(Storage));
         var line = new LineDocument("frailty", "place", "Frailty service", "riverside-council", 1, new ProfileDocument("straightLine"), null, null, At, "priya", At, "priya");
-        await setups.WriteAsync(pool, pool, line, lineIsNew: true, default);
+        await setups.WriteAsync(pool, pool, line, lineIsNew: true, new SetupChange("priya", At), default);
         (await setups.ReadAsync(pool.PoolId, default))!.Lines.Should().ContainSingle().Which.Should().Be(line);
         await Tamper(StorageNames.PoolsTable, pool.PoolId, "line~frailty", "Profile", "{\"kind\":\"frontLoaded\"}");
 

@@ -13,9 +13,11 @@ namespace Finance.Functions.Pools;
 /// <param name="PartnerOrganisations">Organisation ids of the other partners; left out, a replace keeps the current ones.</param>
 /// <param name="PoolManagers">Principal ids of the managers; left out, a replace keeps the current ones.</param>
 /// <param name="AutoClose">Whether the month-end timer closes months itself when nothing blocks; left out, a replace keeps the current setting.</param>
+/// <param name="EffectiveFrom">From when a new name applies, an instant no later than now and no earlier than the start
+/// of the financial year before the pool's; left out, from now. Statements as at an earlier instant keep the name then.</param>
 public sealed record PoolBody(
     string? Name, string? HostOrganisation, string? FinancialYear, IReadOnlyList<string?>? PartnerOrganisations = null, IReadOnlyList<string?>? PoolManagers = null,
-    bool? AutoClose = null);
+    bool? AutoClose = null, string? EffectiveFrom = null);
 
 public sealed record PoolResource(
     string PoolId, string Name, string HostOrganisation, string FinancialYear, IReadOnlyList<string> PartnerOrganisations,
@@ -67,6 +69,17 @@ public sealed class PoolService(PoolStore pools, OrganisationStore organisations
         ArgumentNullException.ThrowIfNull(body);
         ArgumentNullException.ThrowIfNull(caller);
         var errors = PoolFields.Validate(body);
+        var now = clock.GetCurrentInstant();
+        Instant? effectiveFrom = null;
+        if (FinancialYear.TryParse(body.FinancialYear?.Trim(), out var year, out _))
+        {
+            var effective = new Http.FieldErrors();
+            effectiveFrom = effective.Effective("effectiveFrom", body.EffectiveFrom, now, year);
+            foreach (var (field, messages) in effective.ToDictionary())
+            {
+                errors[field] = messages;
+            }
+        }
         if (errors.Count > 0)
         {
             return Refusal.Invalid(errors);
@@ -101,7 +114,7 @@ public sealed class PoolService(PoolStore pools, OrganisationStore organisations
         {
             return Refusal.Invalid("poolManagers", $"At most {PoolFields.MaxPoolManagers} poolManagers, including you.");
         }
-        var now = clock.GetCurrentInstant();
+        var change = new SetupChange(caller.Id, now, effectiveFrom);
         var record = new PoolRecord(
             scope.PoolId, body.Name!.Trim(), host, FinancialYear.Parse(body.FinancialYear!.Trim()), partners, managers, existing?.CreatedAt ?? now, now, default)
         {
@@ -118,7 +131,7 @@ public sealed class PoolService(PoolStore pools, OrganisationStore organisations
                 {
                     return Changed("If-Match names a version of a pool that does not exist.");
                 }
-                var added = await pools.AddAsync(record, cancellationToken);
+                var added = await pools.AddAsync(record, change, cancellationToken);
                 return Outcome.Of(PoolResource.From(added), Done.Created) with
                 {
                     Version = Versions.Of(added.ETag),
@@ -131,7 +144,7 @@ public sealed class PoolService(PoolStore pools, OrganisationStore organisations
             {
                 return Changed("Someone else changed this pool since you read it; read it again and reapply your change.");
             }
-            var updated = await pools.ReplaceAsync(existing, record, cancellationToken);
+            var updated = await pools.ReplaceAsync(existing, record, change, cancellationToken);
             return Outcome.Of(PoolResource.From(updated)) with { Version = Versions.Of(updated.ETag) };
         }
         catch (StaleRecordException)

@@ -12,8 +12,11 @@ namespace Finance.Functions.Setup;
 
 /// <param name="ShortName">What a statement's Funding Source column shows for a stream it funds ("ICB"), at most 20 characters.</param>
 /// <param name="StatementName">What a statement's Host column shows when shorter than the formal name ("Warrington Hospital"), at most 60.</param>
+/// <param name="EffectiveFrom">From when new names apply, an instant no later than now; left out, from now. Statements as
+/// at an earlier instant keep the names then.</param>
 public sealed record OrganisationBody(
-    string? Name, string? Kind, string? ShortName = null, IReadOnlyList<string?>? Aliases = null, string? StatementName = null);
+    string? Name, string? Kind, string? ShortName = null, IReadOnlyList<string?>? Aliases = null, string? StatementName = null,
+    string? EffectiveFrom = null);
 
 public sealed record OrganisationResource(string OrganisationId, string Name, string Kind, string? ShortName, IReadOnlyList<string> Aliases)
 {
@@ -31,6 +34,14 @@ public sealed record OrganisationResource(string OrganisationId, string Name, st
 
 public sealed record OrganisationList(IReadOnlyList<OrganisationResource> Organisations);
 
+/// <summary>One version of an organisation's names: recorded when, in effect from when, by whom (null, with
+/// <paramref name="Baseline"/>, for the names before versions were kept).</summary>
+public sealed record OrganisationVersionResource(
+    long Version, Instant RecordedAt, Instant EffectiveFrom, string? By, bool Baseline, string Name, string? ShortName, string? StatementName);
+
+/// <summary>Every version of an organisation's names, newest first; none for one not renamed since before versions were kept.</summary>
+public sealed record OrganisationHistoryResource(string OrganisationId, IReadOnlyList<OrganisationVersionResource> Versions);
+
 /// <summary>Organisations (councils, ICBs, trusts, providers) that pools name as host, partners, funders and line hosts.</summary>
 public sealed class OrganisationService(OrganisationStore organisations, IClock clock)
 {
@@ -43,6 +54,8 @@ public sealed class OrganisationService(OrganisationStore organisations, IClock 
         var kind = errors.Enum<OrganisationKind>("kind", body.Kind);
         var shortName = errors.Text("shortName", body.ShortName, 20, singleLine: true);
         var statementName = errors.Text("statementName", body.StatementName, 60, singleLine: true);
+        var now = clock.GetCurrentInstant();
+        var effectiveFrom = errors.Instant("effectiveFrom", body.EffectiveFrom, now);
         var aliases = new List<string>();
         if (body.Aliases is { Count: > OrganisationStore.MaxAliases })
         {
@@ -64,7 +77,7 @@ public sealed class OrganisationService(OrganisationStore organisations, IClock 
         }
         var existed = await organisations.GetAsync(organisationId, cancellationToken) is not null;
         var organisation = new Organisation(new OrganisationId(organisationId), name!, kind!.Value, shortName, aliases, statementName);
-        await organisations.PutAsync(organisation, caller.Id, clock.GetCurrentInstant(), cancellationToken);
+        await organisations.PutAsync(organisation, caller.Id, now, cancellationToken, effectiveFrom);
         return existed
             ? Outcome.Of(OrganisationResource.From(organisation))
             : Outcome.Of(OrganisationResource.From(organisation), Done.Created) with { Location = $"/api/organisations/{organisationId}" };
@@ -74,6 +87,17 @@ public sealed class OrganisationService(OrganisationStore organisations, IClock 
         await organisations.GetAsync(organisationId, cancellationToken) is { } found
             ? Outcome.Of(OrganisationResource.From(found))
             : Refusal.NotFound($"There is no organisation '{organisationId}'.");
+
+    public async Task<Outcome<OrganisationHistoryResource>> HistoryAsync(string organisationId, CancellationToken cancellationToken)
+    {
+        if (await organisations.GetAsync(organisationId, cancellationToken) is null)
+        {
+            return Refusal.NotFound($"There is no organisation '{organisationId}'.");
+        }
+        var versions = await organisations.ReadVersionsAsync(organisationId, cancellationToken);
+        return Outcome.Of(new OrganisationHistoryResource(organisationId, versions.Reverse().Select(v => new OrganisationVersionResource(
+            v.Version, v.RecordedAt, v.EffectiveFrom, v.By, v.Baseline, v.Name, v.ShortName, v.StatementName)).ToList()));
+    }
 
     public async Task<OrganisationList> ListAsync(CancellationToken cancellationToken) =>
         new((await organisations.ListAsync(cancellationToken)).Select(OrganisationResource.From).ToList());
@@ -110,6 +134,16 @@ public sealed class OrganisationFunctions(OrganisationService organisations, Jso
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "organisations/{organisationId}")] HttpRequest request, string organisationId,
         CancellationToken cancellationToken) =>
         Answers.Of(await organisations.GetAsync(organisationId, cancellationToken), request.HttpContext);
+
+    [Function("GetOrganisationHistory")]
+    [Access(Rule.ReadOrganisations)]
+    [Summary("Every version of an organisation's names, newest first: who changed them, when, and from when they apply.")]
+    [Responds(typeof(OrganisationHistoryResource))]
+    [Problems(404)]
+    public async Task<IResult> GetOrganisationHistory(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "organisations/{organisationId}/history")] HttpRequest request, string organisationId,
+        CancellationToken cancellationToken) =>
+        Answers.Of(await organisations.HistoryAsync(organisationId, cancellationToken), request.HttpContext);
 
     [Function("ListOrganisations")]
     [Access(Rule.ReadOrganisations)]

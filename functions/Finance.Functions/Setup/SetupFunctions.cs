@@ -26,7 +26,8 @@ public sealed class SetupFunctions(SetupService setup, JsonSerializerOptions jso
             return read.Refusal;
         }
         var body = read.Body;
-        return Answers.Of(await setup.PutStreamAsync(context.Pool(), streamId, body, request.Headers.IfMatch.ToString(), cancellationToken), request.HttpContext);
+        return Answers.Of(await setup.PutStreamAsync(
+            context.Pool(), streamId, body, request.Headers.IfMatch.ToString(), context.Caller(), cancellationToken), request.HttpContext);
     }
 
     [Function("PutAgreement")]
@@ -45,7 +46,8 @@ public sealed class SetupFunctions(SetupService setup, JsonSerializerOptions jso
             return read.Refusal;
         }
         var body = read.Body;
-        return Answers.Of(await setup.PutAgreementAsync(context.Pool(), body, request.Headers.IfMatch.ToString(), cancellationToken), request.HttpContext);
+        return Answers.Of(await setup.PutAgreementAsync(
+            context.Pool(), body, request.Headers.IfMatch.ToString(), context.Caller(), cancellationToken), request.HttpContext);
     }
 
     [Function("PutLine")]
@@ -72,7 +74,7 @@ public sealed class SetupFunctions(SetupService setup, JsonSerializerOptions jso
     [Function("GetSetup")]
     [Query("asAt", "knownAt")]
     [Access(Rule.ReadPool)]
-    [Summary("The pool's set-up: streams, agreement and lines, with the set-up version postings are checked against; ?asAt= and ?knownAt= give each line's version in effect then, as known then.")]
+    [Summary("The pool's set-up: name, streams, agreement and lines, with the set-up version postings are checked against; ?asAt= and ?knownAt= give the versions in effect then, as known then.")]
     [Responds(typeof(SetupResource))]
     [Problems(400, 404)]
     public async Task<IResult> GetSetup(
@@ -91,4 +93,24 @@ public sealed class SetupFunctions(SetupService setup, JsonSerializerOptions jso
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "pools/{poolId}/lines/{lineId}/history")] HttpRequest request, string poolId,
         string lineId, FunctionContext context, CancellationToken cancellationToken) =>
         Answers.Of(await setup.HistoryAsync(context.Pool(), lineId, cancellationToken), request.HttpContext);
+
+    [Function("GetSetupHistory")]
+    [Access(Rule.ReadPool)]
+    [Summary("Every version of the pool's name, streams and agreement, newest first: which part, who changed it, when, and from when it applies.")]
+    [Responds(typeof(SetupHistoryResource))]
+    [Problems(404)]
+    public async Task<IResult> GetSetupHistory(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "pools/{poolId}/setup/history")] HttpRequest request, string poolId,
+        FunctionContext context, CancellationToken cancellationToken) =>
+        Answers.Of(await setup.SetupHistoryAsync(context.Pool(), cancellationToken), request.HttpContext);
+
+    [Function("GetStreamHistory")]
+    [Access(Rule.ReadPool)]
+    [Summary("Every version of a funding stream, newest first: who put it, when, from when it applies (effectiveFrom) and which fields it changed.")]
+    [Responds(typeof(StreamHistoryResource))]
+    [Problems(404)]
+    public async Task<IResult> GetStreamHistory(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "pools/{poolId}/streams/{streamId}/history")] HttpRequest request, string poolId,
+        string streamId, FunctionContext context, CancellationToken cancellationToken) =>
+        Answers.Of(await setup.StreamHistoryAsync(context.Pool(), streamId, cancellationToken), request.HttpContext);
 }

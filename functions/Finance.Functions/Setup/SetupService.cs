@@ -14,9 +14,11 @@ using NodaTime.Text;
 namespace Finance.Functions.Setup;
 
 /// <param name="DisplayOrder">Its place among the statement's budget sources, 1 to 10,000: lower first; sources without one follow.</param>
+/// <param name="EffectiveFrom">From when this version of the stream applies, an instant no later than now and no earlier
+/// than the start of the financial year before the pool's; left out, from now.</param>
 public sealed record StreamBody(
     string? Kind, string? Name, string? Nature, string? Funder = null, string? Conditions = null, string? SpendBy = null, string? PassThroughTo = null,
-    int? DisplayOrder = null);
+    int? DisplayOrder = null, string? EffectiveFrom = null);
 
 public sealed record ContributionBody(string? Partner, string? Stream, JsonElement? AnnualAmount);
 
@@ -24,7 +26,10 @@ public sealed record ShareBody(string? Partner, decimal? Percent);
 
 public sealed record RiskShareBody(string? Rule, bool? IncludeCapital = null, IReadOnlyList<ShareBody?>? Shares = null);
 
-public sealed record AgreementBody(IReadOnlyList<ContributionBody?>? Contributions, RiskShareBody? RiskShare, string? Underspend);
+/// <param name="EffectiveFrom">From when these terms apply, an instant no later than now and no earlier than the start
+/// of the financial year before the pool's; left out, from now.</param>
+public sealed record AgreementBody(
+    IReadOnlyList<ContributionBody?>? Contributions, RiskShareBody? RiskShare, string? Underspend, string? EffectiveFrom = null);
 
 /// <param name="Amounts">For customMonthly: twelve amounts in pounds, month 1 (April) first.</param>
 /// <param name="Month">For lumpSum: the month the whole budget falls in.</param>
@@ -58,7 +63,30 @@ public sealed record LineVersionResource(long SetupVersion, Instant RecordedAt, 
 public sealed record LineHistoryResource(string PoolId, string LineId, IReadOnlyList<LineVersionResource> Versions, Instant? UnversionedSince);
 
 public sealed record SetupResource(
-    string PoolId, long SetupVersion, IReadOnlyList<StreamDocument> Streams, AgreementDocument? Agreement, IReadOnlyList<LineResource> Lines);
+    string PoolId, long SetupVersion, IReadOnlyList<StreamDocument> Streams, AgreementDocument? Agreement, IReadOnlyList<LineResource> Lines)
+{
+    /// <summary>The pool's name (as at the as-at, as known at the known-at, when given).</summary>
+    public string? Name { get; init; }
+}
+
+/// <summary>One version of a funding stream: when it was recorded, from when it applies, by whom (null, with
+/// <paramref name="Baseline"/>, for the stream as it was before versions were kept), the fields it changed, the stream.</summary>
+public sealed record StreamVersionResource(
+    long SetupVersion, Instant RecordedAt, Instant EffectiveFrom, string? By, bool Baseline, IReadOnlyList<string> Changed, StreamDocument Stream);
+
+/// <summary>One version of a part of the pool's set-up: its name, one stream or the agreement (whichever it is, the
+/// others null), when recorded, from when it applies, by whom (null, with <paramref name="Baseline"/>, for the part as it
+/// was before versions were kept).</summary>
+public sealed record PartVersionResource(
+    string Part, long SetupVersion, Instant RecordedAt, Instant EffectiveFrom, string? By, bool Baseline, string? Name, StreamDocument? Stream,
+    AgreementDocument? Agreement);
+
+/// <summary>Every version of the pool's name, streams and agreement, newest first (lines have their own history).</summary>
+public sealed record SetupHistoryResource(string PoolId, IReadOnlyList<PartVersionResource> Versions);
+
+/// <param name="UnversionedSince">For a stream not changed since before versions were kept: when the pool was created;
+/// its history before its present state is not known.</param>
+public sealed record StreamHistoryResource(string PoolId, string StreamId, IReadOnlyList<StreamVersionResource> Versions, Instant? UnversionedSince);
 
 /// <summary>
 /// Setting a pool up after it is created: its funding streams, the section 75 agreement's terms (contributions, risk
@@ -70,10 +98,11 @@ public sealed class SetupService(PoolSetupStore setups, OrganisationStore organi
     private const int MaxWriteAttempts = 5;
 
     public async Task<Outcome<StreamDocument>> PutStreamAsync(
-        PoolInScope scope, string streamId, StreamBody body, string? ifMatch, CancellationToken cancellationToken)
+        PoolInScope scope, string streamId, StreamBody body, string? ifMatch, Caller caller, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(scope);
         ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(caller);
         if (scope.Pool is null)
         {
             return Refusal.NoPool(scope.PoolId);
@@ -86,6 +115,7 @@ public sealed class SetupService(PoolSetupStore setups, OrganisationStore organi
         var conditions = errors.Text("conditions", body.Conditions, Finance.Domain.Limits.MaxTextLength);
         var passThroughTo = errors.Id("passThroughTo", body.PassThroughTo, required: false);
         CheckDisplayOrder(errors, body.DisplayOrder, "the source's");
+        var streamEffectiveFrom = errors.Effective("effectiveFrom", body.EffectiveFrom, clock.GetCurrentInstant(), scope.Pool.Year);
         string? spendBy = null;
         if (!string.IsNullOrWhiteSpace(body.SpendBy))
         {
@@ -118,13 +148,15 @@ public sealed class SetupService(PoolSetupStore setups, OrganisationStore organi
         {
             var streams = stored.Pool.Streams.Where(s => s.Id != streamId).Append(document).OrderBy(s => s.Id, StringComparer.Ordinal).ToList();
             return (stored.Pool with { Streams = streams }, null);
-        }, (_, _) => document, null, cancellationToken);
+        }, (_, _) => document, null, caller, streamEffectiveFrom, cancellationToken);
     }
 
-    public async Task<Outcome<AgreementDocument>> PutAgreementAsync(PoolInScope scope, AgreementBody body, string? ifMatch, CancellationToken cancellationToken)
+    public async Task<Outcome<AgreementDocument>> PutAgreementAsync(
+        PoolInScope scope, AgreementBody body, string? ifMatch, Caller caller, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(scope);
         ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(caller);
         if (scope.Pool is null)
         {
             return Refusal.NoPool(scope.PoolId);
@@ -196,6 +228,7 @@ public sealed class SetupService(PoolSetupStore setups, OrganisationStore organi
             errors.Add("riskShare.shares", "Fixed percentages need each partner's share.");
         }
         var underspend = errors.Enum<UnderspendRule>("underspend", body.Underspend);
+        var effectiveFrom = errors.Effective("effectiveFrom", body.EffectiveFrom, clock.GetCurrentInstant(), scope.Pool.Year);
         if (errors.Any)
         {
             return Refusal.Invalid(errors.ToDictionary());
@@ -203,7 +236,7 @@ public sealed class SetupService(PoolSetupStore setups, OrganisationStore organi
         var document = new AgreementDocument(
             contributions, new RiskShareDocument(SetupJson.Name(rule!.Value), body.RiskShare?.IncludeCapital ?? false, shares), SetupJson.Name(underspend!.Value));
         return await ChangeAsync(scope, ifMatch, "contributions",
-            stored => (stored.Pool with { Agreement = document }, null), (_, _) => document, null, cancellationToken);
+            stored => (stored.Pool with { Agreement = document }, null), (_, _) => document, null, caller, effectiveFrom, cancellationToken);
     }
 
     public async Task<Outcome<LineResource>> PutLineAsync(
@@ -248,6 +281,15 @@ public sealed class SetupService(PoolSetupStore setups, OrganisationStore organi
                 ["fundingSource"] = [$"Pool '{scope.PoolId}' holds no funding stream '{source}'; add it first (PUT .../streams/{source})."],
             }, "The line names something the pool does not have.");
         }
+        if (summaryGroup is not null && await setups.ReadAsync(scope.PoolId, cancellationToken) is { } current
+            && current.Lines.Where(l => l.LineId != lineId).Select(l => l.SummaryGroup).OfType<string>()
+                .FirstOrDefault(g => g != summaryGroup && SameGroup(g, summaryGroup)) is { } near)
+        {
+            return Refusal.Invalid("summaryGroup",
+                $"Pool '{scope.PoolId}' has a summary group '{near}', which differs from '{summaryGroup}' only in case or spacing; "
+                + "give the group's exact name to list the line under it, or a clearly different name for a new group.",
+                "Ambiguous summary group.");
+        }
         var now = clock.GetCurrentInstant();
         var created = false;
         return await ChangeAsync(scope, ifMatch, "profile", stored =>
@@ -262,7 +304,7 @@ public sealed class SetupService(PoolSetupStore setups, OrganisationStore organi
                 FundingSourceLabel = sourceLabel,
             };
             return (stored.Pool, line);
-        }, (_, line) => ToResource(line!), () => created, cancellationToken, effectiveFrom);
+        }, (_, line) => ToResource(line!), () => created, caller, effectiveFrom, cancellationToken);
     }
 
     /// <summary>The set-up as it is, or (with either instant) the lines as at <paramref name="asAtText"/> as known at <paramref name="knownAtText"/>.</summary>
@@ -281,18 +323,21 @@ public sealed class SetupService(PoolSetupStore setups, OrganisationStore organi
         {
             return Refusal.Invalid(errors.ToDictionary());
         }
-        var lines = stored.Lines;
+        var shown = stored;
         if (asAt is not null || knownAt is not null)
         {
-            // The lines a statement as at then, as known then, uses: one selection for both.
+            // The set-up a statement as at then, as known then, uses: one selection for both.
             if (await setups.AsAtAsync(scope.Pool, asAt ?? now, knownAt ?? now, cancellationToken) is not { } then)
             {
                 return Postings.LedgerRefusals.Busy;
             }
-            lines = then.Stored.Lines;
+            shown = then.Stored;
         }
-        return Outcome.Of(new SetupResource(
-            stored.Pool.PoolId, stored.Pool.SetupVersion, stored.Pool.Streams, stored.Pool.Agreement, lines.Select(ToResource).ToList()))
+        var pool = shown.Pool;
+        return Outcome.Of(new SetupResource(pool.PoolId, stored.Pool.SetupVersion, pool.Streams, pool.Agreement, shown.Lines.Select(ToResource).ToList())
+            {
+                Name = pool.Name,
+            })
             with { Version = asAt is null && knownAt is null ? Versions.Of(stored.Pool.ETag) : null };
     }
 
@@ -315,7 +360,59 @@ public sealed class SetupService(PoolSetupStore setups, OrganisationStore organi
         return Outcome.Of(new LineHistoryResource(scope.PoolId, lineId, listed, versions.Count == 0 ? line.CreatedAt : null));
     }
 
+    /// <summary>Every version of a funding stream, newest first: who put it, when, from when it applies, what it changed.</summary>
+    public async Task<Outcome<StreamHistoryResource>> StreamHistoryAsync(PoolInScope scope, string streamId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        if (scope.Pool is null)
+        {
+            return Refusal.NoPool(scope.PoolId);
+        }
+        if (!scope.Pool.Streams.Any(s => s.Id == streamId))
+        {
+            return Refusal.NotFound($"Pool '{scope.PoolId}' has no funding stream '{streamId}'.");
+        }
+        var versions = await setups.ReadPartVersionsAsync(scope.PoolId, PoolPartVersion.StreamPart(streamId), cancellationToken);
+        var listed = versions.Select((v, i) => new StreamVersionResource(
+            v.SetupVersion, v.RecordedAt, v.EffectiveFrom, v.By, v.Baseline, ChangedFields(i == 0 ? null : versions[i - 1].Stream(), v.Stream()), v.Stream()))
+            .Reverse().ToList();
+        return Outcome.Of(new StreamHistoryResource(scope.PoolId, streamId, listed, versions.Count == 0 ? scope.Pool.CreatedAt : null));
+    }
+
+    /// <summary>Every version of the pool's name, streams and agreement, newest first: who changed which, when, from when.</summary>
+    public async Task<Outcome<SetupHistoryResource>> SetupHistoryAsync(PoolInScope scope, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        if (scope.Pool is null)
+        {
+            return Refusal.NoPool(scope.PoolId);
+        }
+        var versions = await setups.ReadPartVersionsAsync(scope.PoolId, null, cancellationToken);
+        return Outcome.Of(new SetupHistoryResource(scope.PoolId, versions.OrderByDescending(v => v.SetupVersion).ThenBy(v => v.Part, StringComparer.Ordinal)
+            .Select(v => new PartVersionResource(v.Part, v.SetupVersion, v.RecordedAt, v.EffectiveFrom, v.By, v.Baseline,
+                v.Part == PoolPartVersion.NamePart ? v.Name() : null,
+                v.IsStream ? v.Stream() : null,
+                v.Part == PoolPartVersion.AgreementPart ? v.Agreement() : null))
+            .ToList()));
+    }
+
+    /// <summary>The stream's fields, as the API names them, that differ from <paramref name="before"/> (every one for the first).</summary>
+    private static List<string> ChangedFields(StreamDocument? before, StreamDocument after)
+    {
+        var fields = new (string Name, Func<StreamDocument, object?> Of)[]
+        {
+            ("kind", s => s.Kind), ("name", s => s.Name), ("nature", s => s.Nature), ("funder", s => s.Funder), ("conditions", s => s.Conditions),
+            ("spendBy", s => s.SpendBy), ("passThroughTo", s => s.PassThroughTo), ("displayOrder", s => s.DisplayOrder),
+        };
+        return fields.Where(f => before is null || !Equals(f.Of(before), f.Of(after))).Select(f => f.Name).ToList();
+    }
+
     public const int MaxDisplayOrder = 10_000;
+
+    /// <summary>Whether two summary groups' names are the same but for case and spacing: a slip, not a new group.</summary>
+    private static bool SameGroup(string a, string b) =>
+        string.Equals(string.Join(' ', a.Split(' ', StringSplitOptions.RemoveEmptyEntries)),
+            string.Join(' ', b.Split(' ', StringSplitOptions.RemoveEmptyEntries)), StringComparison.OrdinalIgnoreCase);
 
     private static void CheckDisplayOrder(FieldErrors errors, int? order, string whose)
     {
@@ -373,8 +470,8 @@ public sealed class SetupService(PoolSetupStore setups, OrganisationStore organi
     /// </summary>
     private async Task<Outcome<TResource>> ChangeAsync<TResource>(
         PoolInScope scope, string? ifMatch, string field, Func<StoredSetup, (PoolRecord Next, LineDocument? Line)> change,
-        Func<PoolRecord, LineDocument?, TResource> respond, Func<bool>? created, CancellationToken cancellationToken,
-        Instant? lineEffectiveFrom = null)
+        Func<PoolRecord, LineDocument?, TResource> respond, Func<bool>? created, Caller caller, Instant? effectiveFrom,
+        CancellationToken cancellationToken)
     {
         var changed = new Refusal(RefusalKind.PreconditionFailed, "The pool has changed.",
             "Someone changed this pool's set-up since you read it; read it again and reapply your change.");
@@ -414,7 +511,8 @@ public sealed class SetupService(PoolSetupStore setups, OrganisationStore organi
             try
             {
                 var written = await setups.WriteAsync(
-                    stored.Pool, next, line, stored.Line(line?.LineId ?? "") is null && line is not null, cancellationToken, lineEffectiveFrom);
+                    stored.Pool, next, line, stored.Line(line?.LineId ?? "") is null && line is not null,
+                    new SetupChange(caller.Id, clock.GetCurrentInstant(), effectiveFrom), cancellationToken);
                 var resource = respond(written, line);
                 return Outcome.Of(resource, created?.Invoke() == true ? Done.Created : Done.Ok) with { Version = Versions.Of(written.ETag) };
             }

@@ -43,7 +43,8 @@ public sealed class OrganisationStore(LedgerStorage storage)
     {
         await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var list = new List<Organisation>();
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition}");
+        // Version rows sort after every id (see OrganisationVersion): the listing stops before them.
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition} and RowKey lt {OrganisationVersion.RowPrefix}");
         await foreach (var row in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             list.Add(FromEntity(row));
@@ -55,32 +56,104 @@ public sealed class OrganisationStore(LedgerStorage storage)
         return list;
     }
 
-    /// <summary>Creates or replaces the organisation; says whether it existed before.</summary>
-    public async Task PutAsync(Organisation organisation, string by, Instant at, CancellationToken cancellationToken)
+    /// <summary>The organisation's versions (its names over time), in the order they were recorded.</summary>
+    public async Task<IReadOnlyList<OrganisationVersion>> ReadVersionsAsync(string id, CancellationToken cancellationToken)
+    {
+        await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var prefix = OrganisationVersion.PrefixOf(id);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition} and RowKey ge {prefix} and RowKey lt {prefix + "\uffff"}");
+        var versions = new List<OrganisationVersion>();
+        await foreach (var row in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            versions.Add(OrganisationVersion.FromEntity(row));
+        }
+        return versions.OrderBy(v => v.Version).ToList();
+    }
+
+    /// <summary>
+    /// The organisations with these ids as they were named as at <paramref name="asAt"/> as known at
+    /// <paramref name="knownAt"/> (<see cref="OrganisationVersion.InEffect"/>); missing ids are left out.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, Organisation>> GetManyAsAtAsync(
+        IEnumerable<string> ids, Instant asAt, Instant knownAt, CancellationToken cancellationToken)
+    {
+        var distinct = ids.Distinct(StringComparer.Ordinal).ToList();
+        var found = await Task.WhenAll(distinct.Select(async id =>
+        {
+            var now = GetAsync(id, cancellationToken);
+            var versions = ReadVersionsAsync(id, cancellationToken);
+            return await now.ConfigureAwait(false) is { } current
+                ? OrganisationVersion.InEffect(current, await versions.ConfigureAwait(false), asAt, knownAt)
+                : null;
+        })).ConfigureAwait(false);
+        return found.OfType<Organisation>().ToDictionary(o => o.Id.Value, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Creates or replaces the organisation. When its names (name, short name, statement name) change, or it is new, a
+    /// version is written in the same transaction, in effect from <paramref name="effectiveFrom"/> (else from
+    /// <paramref name="at"/>); an organisation stored before versions were kept first gets a baseline of its names
+    /// before. A change made by someone else at the same moment is retried on what they wrote.
+    /// </summary>
+    public async Task PutAsync(Organisation organisation, string by, Instant at, CancellationToken cancellationToken, Instant? effectiveFrom = null)
     {
         ArgumentNullException.ThrowIfNull(organisation);
         await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-        var entity = new TableEntity(Partition, organisation.Id.Value)
+        for (var attempt = 1; ; attempt++)
         {
-            ["Name"] = organisation.Name,
-            ["Kind"] = organisation.Kind.ToString(),
-            // Aliases are free text and may hold commas, so they are stored as a JSON array.
-            ["Aliases"] = JsonSerializer.Serialize(organisation.Aliases),
-            ["UpdatedAt"] = at.ToDateTimeOffset(),
-            ["UpdatedBy"] = by,
-        };
-        if (organisation.ShortName is not null)
-        {
-            entity["ShortName"] = organisation.ShortName;
+            var found = await Table.GetEntityIfExistsAsync<TableEntity>(Partition, organisation.Id.Value, cancellationToken: cancellationToken)
+                .ConfigureAwait(false);
+            var existing = found.HasValue ? found.Value! : null;
+            var before = existing is null ? null : FromEntity(existing);
+            var version = existing?.GetInt64("Version") ?? 0;
+            var changed = before is null || OrganisationVersion.NamesOf(before) != OrganisationVersion.NamesOf(organisation);
+            var next = changed ? version + 1 : version;
+            var entity = new TableEntity(Partition, organisation.Id.Value)
+            {
+                ["Name"] = organisation.Name,
+                ["Kind"] = organisation.Kind.ToString(),
+                // Aliases are free text and may hold commas, so they are stored as a JSON array.
+                ["Aliases"] = JsonSerializer.Serialize(organisation.Aliases),
+                ["UpdatedAt"] = at.ToDateTimeOffset(),
+                ["UpdatedBy"] = by,
+                ["Version"] = next,
+            };
+            if (organisation.ShortName is not null)
+            {
+                entity["ShortName"] = organisation.ShortName;
+            }
+            if (organisation.StatementName is not null)
+            {
+                entity["StatementName"] = organisation.StatementName;
+            }
+            var actions = new List<TableTransactionAction>
+            {
+                existing is null
+                    ? new(TableTransactionActionType.Add, entity)
+                    : new(TableTransactionActionType.UpdateReplace, entity, existing.ETag),
+            };
+            if (changed)
+            {
+                if (before is not null && version == 0)
+                {
+                    var was = existing!.Instant(TableName, "UpdatedAt");
+                    actions.Add(new(TableTransactionActionType.Add, OrganisationVersion.Of(before, at, was, null, 0).ToEntity()));
+                }
+                actions.Add(new(TableTransactionActionType.Add, OrganisationVersion.Of(organisation, at, effectiveFrom ?? at, by, next).ToEntity()));
+            }
+            try
+            {
+                await TableTransactions.SubmitAsync(Table, actions, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (TableTransactionFailedException e) when (e.Status is 409 or 412 && attempt < 5)
+            {
+                // Someone else put it between the read and the write: apply this put on top of theirs.
+            }
         }
-        if (organisation.StatementName is not null)
-        {
-            entity["StatementName"] = organisation.StatementName;
-        }
-        await Table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
     }
 
-    private static Organisation FromEntity(TableEntity row)
+    internal static Organisation FromEntity(TableEntity row)
     {
         if (!Identifier.IsValid(row.RowKey))
         {

@@ -45,6 +45,13 @@ public sealed class PoolSetupStore(LedgerStorage storage, OrganisationStore orga
         return pool is null ? null : new StoredSetup(pool, lines.OrderBy(l => l.LineId, StringComparer.Ordinal).ToList());
     }
 
+    /// <summary>Every version of one part of the pool row (of every part, when null), in the order they were recorded.</summary>
+    public async Task<IReadOnlyList<PoolPartVersion>> ReadPartVersionsAsync(string poolId, string? part, CancellationToken cancellationToken)
+    {
+        await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        return await PoolPartVersions.ReadAsync(Table, poolId, part, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Every version of every line of the pool (of one line, when given), in the order they were recorded.</summary>
     public async Task<IReadOnlyList<LineVersion>> ReadLineVersionsAsync(string poolId, string? lineId, CancellationToken cancellationToken)
     {
@@ -60,10 +67,11 @@ public sealed class PoolSetupStore(LedgerStorage storage, OrganisationStore orga
     }
 
     /// <summary>
-    /// The set-up as at <paramref name="asAt"/> as known at <paramref name="knownAt"/>: the pool, its streams and its
-    /// agreement as they are now (they are not yet versioned), and each line's version in effect
-    /// (<see cref="LineVersion.InEffect"/>). A version the pool as it is now cannot hold (a host since removed) is
-    /// shown as the line is now, rather than not at all.
+    /// The set-up as at <paramref name="asAt"/> as known at <paramref name="knownAt"/>: the pool's name, streams and
+    /// agreement in effect then (<see cref="PoolPartVersion.InEffect"/>), its organisations named as they were
+    /// (<see cref="OrganisationStore.GetManyAsAtAsync"/>), and each line's version in effect
+    /// (<see cref="LineVersion.InEffect"/>). Parties are as they are now. A version the pool as it is now cannot hold
+    /// (a host since removed) is shown as it is now, rather than not at all.
     /// </summary>
     public async Task<(StoredSetup Stored, LedgerSetup Ledger)?> AsAtAsync(PoolRecord pool, Instant asAt, Instant knownAt, CancellationToken cancellationToken)
     {
@@ -72,22 +80,40 @@ public sealed class PoolSetupStore(LedgerStorage storage, OrganisationStore orga
         {
             return null;
         }
-        var versions = await ReadLineVersionsAsync(pool.PoolId, null, cancellationToken).ConfigureAwait(false);
-        var lines = new List<(LineDocument Stored, BudgetLine Domain)>();
-        foreach (var version in LineVersion.InEffect(now.Stored.Lines, versions, asAt, knownAt))
+        var lineVersions = ReadLineVersionsAsync(pool.PoolId, null, cancellationToken);
+        var partVersions = PoolPartVersions.ReadAsync(Table, pool.PoolId, null, cancellationToken);
+        var record = PoolPartVersion.InEffect(now.Stored.Pool, await partVersions.ConfigureAwait(false), asAt, knownAt);
+        var then = now.Stored with { Pool = record };
+        var directory = await organisations.GetManyAsAtAsync(then.OrganisationIds, asAt, knownAt, cancellationToken).ConfigureAwait(false);
+        Pool domainPool;
+        try
         {
-            try
-            {
-                lines.Add((version, StoredSetup.ToDomainLine(now.Ledger.Pool, version)));
-            }
-            catch (ArgumentException)
-            {
-                var current = now.Stored.Line(version.LineId)!;
-                lines.Add((current, now.Ledger.Lines.Single(l => l.Id.Value == current.LineId)));
-            }
+            domainPool = StoredSetup.ToDomainPool(record, directory);
         }
-        return (now.Stored with { Lines = lines.Select(l => l.Stored).ToList() },
-            new LedgerSetup(now.Ledger.Pool, lines.Select(l => l.Domain).ToList(), pool.SetupVersion));
+        catch (ArgumentException)
+        {
+            (then, domainPool) = (now.Stored, StoredSetup.ToDomainPool(now.Stored.Pool, directory));
+        }
+        var lines = new List<(LineDocument Stored, BudgetLine Domain)>();
+        foreach (var version in LineVersion.InEffect(now.Stored.Lines, await lineVersions.ConfigureAwait(false), asAt, knownAt))
+        {
+            lines.Add(DomainLine(domainPool, version) ?? DomainLine(domainPool, now.Stored.Line(version.LineId)!)
+                ?? (now.Stored.Line(version.LineId)!, now.Ledger.Lines.Single(l => l.Id.Value == version.LineId)));
+        }
+        return (then with { Lines = lines.Select(l => l.Stored).ToList() },
+            new LedgerSetup(domainPool, lines.Select(l => l.Domain).ToList(), pool.SetupVersion));
+    }
+
+    private static (LineDocument Stored, BudgetLine Domain)? DomainLine(Pool pool, LineDocument line)
+    {
+        try
+        {
+            return (line, StoredSetup.ToDomainLine(pool, line));
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The stored set-up and the domain's view of it (organisations named from the directory), as it is now; null
@@ -132,13 +158,15 @@ public sealed class PoolSetupStore(LedgerStorage storage, OrganisationStore orga
     }
 
     /// <summary>Replaces the pool row (a new set-up version) and, when given, puts one line row with a new version of the
-    /// line (in effect from <paramref name="lineEffectiveFrom"/>, else from when it is put), atomically. Throws
-    /// <see cref="StaleRecordException"/> when the pool row is no longer at <paramref name="current"/>'s version.</summary>
+    /// line, atomically, with a version of each part of the pool row that changed (<see cref="PoolPartVersion"/>); each
+    /// version in effect from <paramref name="change"/>'s effective instant. Throws <see cref="StaleRecordException"/>
+    /// when the pool row is no longer at <paramref name="current"/>'s version.</summary>
     public async Task<PoolRecord> WriteAsync(
-        PoolRecord current, PoolRecord next, LineDocument? line, bool lineIsNew, CancellationToken cancellationToken, Instant? lineEffectiveFrom = null)
+        PoolRecord current, PoolRecord next, LineDocument? line, bool lineIsNew, SetupChange change, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(current);
         ArgumentNullException.ThrowIfNull(next);
+        ArgumentNullException.ThrowIfNull(change);
         var updated = next with { SetupVersion = current.SetupVersion + 1 };
         var actions = new List<TableTransactionAction>
         {
@@ -147,9 +175,10 @@ public sealed class PoolSetupStore(LedgerStorage storage, OrganisationStore orga
         if (line is not null)
         {
             actions.Add(new(lineIsNew ? TableTransactionActionType.Add : TableTransactionActionType.UpsertReplace, line.ToEntity(current.PoolId)));
-            var version = new LineVersion(line, line.UpdatedAt, lineEffectiveFrom ?? line.UpdatedAt, line.UpdatedBy, updated.SetupVersion);
+            var version = new LineVersion(line, line.UpdatedAt, change.EffectiveFrom ?? line.UpdatedAt, line.UpdatedBy, updated.SetupVersion);
             actions.Add(new(TableTransactionActionType.Add, version.ToEntity(current.PoolId)));
         }
+        actions.AddRange(await PoolPartVersions.ActionsAsync(Table, current, updated, updated.SetupVersion, change, cancellationToken).ConfigureAwait(false));
         try
         {
             var responses = await TableTransactions.SubmitAsync(Table, actions, cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Data.Tables;
 
 namespace Finance.Storage.Pools;
@@ -20,33 +19,42 @@ public sealed class PoolStore(LedgerStorage storage)
         return found.HasValue ? PoolRecord.FromEntity(found.Value!) : null;
     }
 
-    /// <summary>Creates the pool; <see cref="StaleRecordException"/> when a pool with its id appeared meanwhile.</summary>
-    public async Task<PoolRecord> AddAsync(PoolRecord pool, CancellationToken cancellationToken)
+    /// <summary>Creates the pool with the first version of its name (<see cref="PoolPartVersion"/>), atomically;
+    /// <see cref="StaleRecordException"/> when a pool with its id appeared meanwhile.</summary>
+    public async Task<PoolRecord> AddAsync(PoolRecord pool, SetupChange change, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pool);
+        ArgumentNullException.ThrowIfNull(change);
         await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Add, pool.ToEntity()) };
+        actions.AddRange(await PoolPartVersions.ActionsAsync(Table, null, pool, pool.SetupVersion, change, cancellationToken).ConfigureAwait(false));
         try
         {
-            var added = await Table.AddEntityAsync(pool.ToEntity(), cancellationToken).ConfigureAwait(false);
-            return pool with { ETag = added.Headers.ETag ?? default };
+            var added = await TableTransactions.SubmitAsync(Table, actions, cancellationToken).ConfigureAwait(false);
+            return pool with { ETag = added[0].Headers.ETag ?? default };
         }
-        catch (RequestFailedException e) when (e.Status == 409)
+        catch (TableTransactionFailedException e) when (e.Status == 409)
         {
             throw new StaleRecordException($"Pool '{pool.PoolId}' was created by someone else meanwhile.", e);
         }
     }
 
-    /// <summary>Replaces the pool row if it is still at <paramref name="current"/>'s version, else <see cref="StaleRecordException"/>.</summary>
-    public async Task<PoolRecord> ReplaceAsync(PoolRecord current, PoolRecord next, CancellationToken cancellationToken)
+    /// <summary>Replaces the pool row if it is still at <paramref name="current"/>'s version, else
+    /// <see cref="StaleRecordException"/>; a changed name gets a new version (<see cref="PoolPartVersion"/>) in the same
+    /// transaction.</summary>
+    public async Task<PoolRecord> ReplaceAsync(PoolRecord current, PoolRecord next, SetupChange change, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(current);
         ArgumentNullException.ThrowIfNull(next);
+        ArgumentNullException.ThrowIfNull(change);
+        var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, next.ToEntity(), current.ETag) };
+        actions.AddRange(await PoolPartVersions.ActionsAsync(Table, current, next, next.SetupVersion, change, cancellationToken).ConfigureAwait(false));
         try
         {
-            var updated = await Table.UpdateEntityAsync(next.ToEntity(), current.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-            return next with { ETag = updated.Headers.ETag ?? default };
+            var updated = await TableTransactions.SubmitAsync(Table, actions, cancellationToken).ConfigureAwait(false);
+            return next with { ETag = updated[0].Headers.ETag ?? default };
         }
-        catch (RequestFailedException e) when (e.Status is 404 or 409 or 412)
+        catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412)
         {
             throw new StaleRecordException($"Pool '{current.PoolId}' changed since it was read.", e);
         }

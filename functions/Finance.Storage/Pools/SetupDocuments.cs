@@ -373,18 +373,17 @@ public sealed record LineVersion(LineDocument Line, Instant RecordedAt, Instant 
                 }
                 continue;
             }
-            var known = own.Where(v => v.RecordedAt <= knownAt).OrderBy(v => v.SetupVersion).ToList();
-            if (known.Count == 0)
+            var ordered = own.OrderBy(v => v.SetupVersion).ToList();
+            if (VersionSelection.Shown(ordered, v => v.RecordedAt, v => v.EffectiveFrom, asAt, knownAt) is { } shown)
+            {
+                lines.Add(shown.Line);
+            }
+            else if (line.CreatedAt <= knownAt)
             {
                 // Created before versions were kept, and first put again after the known-at: its entries from then on
                 // must still have their line.
-                if (line.CreatedAt <= knownAt)
-                {
-                    lines.Add(own.OrderBy(v => v.SetupVersion).First().Line);
-                }
-                continue;
+                lines.Add(ordered[0].Line);
             }
-            lines.Add((known.LastOrDefault(v => v.EffectiveFrom <= asAt) ?? known[0]).Line);
         }
         return lines;
     }

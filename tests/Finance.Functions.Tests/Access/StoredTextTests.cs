@@ -32,19 +32,20 @@ public sealed class StoredTextTests(AccessMatrixFixture fixture) : AccessMatrixC
         ["PutPool"] = f => One(new
         {
             name = "Matrix pool", hostOrganisation = f.HostOrganisation, financialYear = "2024/25",
-            partnerOrganisations = new[] { f.PartnerOrganisation }, poolManagers = new[] { f.ManagerId },
+            partnerOrganisations = new[] { f.PartnerOrganisation }, poolManagers = new[] { f.ManagerId }, effectiveFrom = "2024-06-01T00:00:00Z",
         }),
         ["PutMembership"] = f => One(new { organisations = new[] { f.OtherOrganisation }, roles = new[] { "PartnerViewer" } }),
         ["PutOrganisation"] = _ => One(new
         {
             name = "Written org", kind = "provider", shortName = "Written", aliases = new[] { "WO" }, statementName = "Written",
+            effectiveFrom = "2024-06-01T00:00:00Z",
         }),
         ["PutStream"] = f =>
         [
             new(Json(new
             {
                 kind = "placeAllocation", name = "Place allocation", nature = "revenue", funder = f.PartnerOrganisation,
-                conditions = "Reported quarterly", spendBy = "2025-03-31", displayOrder = 1,
+                conditions = "Reported quarterly", spendBy = "2025-03-31", displayOrder = 1, effectiveFrom = "2024-06-01T00:00:00Z",
             })),
             new(Json(new
             {
@@ -56,7 +57,7 @@ public sealed class StoredTextTests(AccessMatrixFixture fixture) : AccessMatrixC
         {
             contributions = new[] { new { partner = f.PartnerOrganisation, stream = AccessMatrixFixture.Stream, annualAmount = "100.00" } },
             riskShare = new { rule = "fixedPercentages", shares = new[] { new { partner = f.PartnerOrganisation, percent = 100 } } },
-            underspend = "carryForward",
+            underspend = "carryForward", effectiveFrom = "2024-06-01T00:00:00Z",
         }),
         ["PutLine"] = f => One(new
         {

@@ -94,4 +94,24 @@ public sealed class BoardLayoutTests(PostingAppFixture fixture) : IClassFixture<
             .TryGetProperty(field, out var stored).Should().BeTrue();
         stored.ValueKind.Should().Be(JsonValueKind.Null, "nothing was changed");
     }
+
+    [Fact]
+    public async Task A_summary_group_differing_from_one_in_use_only_in_case_or_spacing_is_refused_as_ambiguous()
+    {
+        var pool = await PoolScenario.CreateAsync(App, commitBudgets: false);
+        object Line(string group) => new { fundingSource = "place", title = "Comms", host = pool.Council, summaryGroup = group };
+        await PoolScenario.Expect(App.SendAsync(HttpMethod.Put, $"{pool.Path}/lines/comms-manager", pool.ManagerToken,
+            JsonContent.Create(Line("Comms & Engagement"))), HttpStatusCode.Created);
+
+        var problem = await PoolScenario.Expect(App.SendAsync(HttpMethod.Put, $"{pool.Path}/lines/comms-engagement", pool.ManagerToken,
+            JsonContent.Create(Line("comms &  engagement"))), HttpStatusCode.BadRequest);
+
+        problem.GetProperty("errors").GetProperty("summaryGroup")[0].GetString().Should().Contain("'Comms & Engagement'");
+        var setup = await PoolScenario.Expect(App.SendAsync(HttpMethod.Get, $"{pool.Path}/setup", pool.ManagerToken), HttpStatusCode.OK);
+        setup.GetProperty("lines").EnumerateArray().Should().NotContain(l => l.GetProperty("lineId").GetString() == "comms-engagement");
+        await PoolScenario.Expect(App.SendAsync(HttpMethod.Put, $"{pool.Path}/lines/comms-engagement", pool.ManagerToken,
+            JsonContent.Create(Line("Comms & Engagement"))), HttpStatusCode.Created);
+        await PoolScenario.Expect(App.SendAsync(HttpMethod.Put, $"{pool.Path}/lines/comms-manager", pool.ManagerToken,
+            JsonContent.Create(Line("comms & engagement"))), HttpStatusCode.BadRequest);
+    }
 }
