@@ -19,6 +19,10 @@ public sealed class LedgerStorage(TableServiceClient tables, BlobServiceClient b
 
     public BlobServiceClient Blobs { get; } = blobs ?? throw new ArgumentNullException(nameof(blobs));
 
+    /// <summary>Pool rows as this instance last read them, shared by everything that reads or writes them here
+    /// (<see cref="Pools.PoolStore"/>, <see cref="Pools.PoolSetupStore"/>).</summary>
+    internal RecentReads<Pools.PoolRecord> RecentPools { get; } = new();
+
     /// <summary>Clients for <paramref name="settings"/> built outside dependency injection (tools, tests), with the
     /// app's options; <paramref name="configure"/> may change them (a test transport, no retries).</summary>
     public static LedgerStorage Create(StorageSettings settings, TokenCredential? credential = null, Action<ClientOptions>? configure = null) =>

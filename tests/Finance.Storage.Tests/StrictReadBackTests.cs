@@ -171,6 +171,35 @@ public sealed class StrictReadBackTests(StorageAzurite azurite) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_set_up_version_that_does_not_read_back_is_an_error_naming_it()
+    {
+        var pool = await NewPoolAsync();
+        var setups = new PoolSetupStore(Storage, new OrganisationStore(Storage));
+        (await setups.ReadPartVersionsAsync(pool.PoolId, PoolPartVersion.NamePart, default)).Should().ContainSingle()
+            .Which.Name().Should().Be("Riverside Place");
+        var key = $"partver~name~{pool.SetupVersion:D12}";
+        await Tamper(StorageNames.PoolsTable, pool.PoolId, key, "Document", "{\"name\":\"Riverside\",\"extra\":1}");
+
+        var read = () => setups.ReadPartVersionsAsync(pool.PoolId, null, default);
+
+        (await read.Should().ThrowAsync<StorageInvariantException>()).Which.Message.Should().Contain(key).And.Contain("extra");
+    }
+
+    [Fact]
+    public async Task An_organisation_version_under_the_wrong_key_is_an_error()
+    {
+        var organisations = new OrganisationStore(Storage);
+        var id = NewId("org-");
+        await organisations.PutAsync(new Organisation(new OrganisationId(id), "Riverside Council", OrganisationKind.Council, "RC"), "ada", At, default);
+        (await organisations.ReadVersionsAsync(id, default)).Should().ContainSingle().Which.Name.Should().Be("Riverside Council");
+        await Tamper(StorageNames.DirectoryTable, OrganisationStore.Partition, $"~ver~{id}~000000000001", "Version", 7L);
+
+        var read = () => organisations.ReadVersionsAsync(id, default);
+
+        (await read.Should().ThrowAsync<StorageInvariantException>()).WithMessage("*does not name its version*");
+    }
+
+    [Fact]
     public async Task A_control_total_without_its_amount_is_an_error()
     {
         var totals = new ControlTotalStore(Storage);

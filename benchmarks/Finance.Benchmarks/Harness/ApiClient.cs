@@ -72,13 +72,15 @@ internal sealed class ApiClient : IDisposable
     /// <summary>Who this client speaks as, for messages.</summary>
     public string Caller { get; }
 
-    public async Task<ApiAnswer> SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
+    /// <param name="idempotencyKey">For a POST sent again after a refusal: the key it was first sent with; else a fresh one.</param>
+    public async Task<ApiAnswer> SendAsync(
+        HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken, string? idempotencyKey = null)
     {
         using var request = new HttpRequestMessage(method, path) { Content = content };
         request.Headers.Authorization = authorization;
         if (method == HttpMethod.Post)
         {
-            request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString("N"));
+            request.Headers.Add("Idempotency-Key", idempotencyKey ?? Guid.NewGuid().ToString("N"));
         }
         using var response = await http.SendAsync(request, cancellationToken);
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
@@ -86,10 +88,10 @@ internal sealed class ApiClient : IDisposable
         return new ApiAnswer((int)response.StatusCode, body, location);
     }
 
-    public Task<ApiAnswer> SendJsonAsync(HttpMethod method, string path, object body, CancellationToken cancellationToken)
+    public Task<ApiAnswer> SendJsonAsync(HttpMethod method, string path, object body, CancellationToken cancellationToken, string? idempotencyKey = null)
     {
         var content = new StringContent(JsonSerializer.Serialize(body, Json), Encoding.UTF8, "application/json");
-        return SendAsync(method, path, content, cancellationToken);
+        return SendAsync(method, path, content, cancellationToken, idempotencyKey);
     }
 
     /// <summary>Sends and insists on one of <paramref name="expected"/>; anything else stops the run with the body printed.</summary>

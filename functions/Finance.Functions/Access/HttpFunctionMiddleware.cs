@@ -163,7 +163,11 @@ public sealed partial class HttpFunctionMiddleware(
         if (rule.Kind == AccessKind.Pool)
         {
             var poolId = routeValues[rule.PoolParameter!];
-            var pool = await pools.GetAsync(poolId, http.RequestAborted);
+            // A request that changes nothing may decide on the pool as this instance saw it a moment ago (the product
+            // owner's bounds: statements a second behind, access decisions up to 30 seconds); a write decides on it as it is.
+            var pool = HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method)
+                ? await pools.GetRecentAsync(poolId, http.RequestAborted)
+                : await pools.GetAsync(poolId, http.RequestAborted);
             switch (PoolAccess.Decide(caller, reach, pool?.Parties))
             {
                 case AccessDecision.Forbidden:

@@ -61,6 +61,16 @@ public sealed class LedgerViews(LedgerStorage storage, LedgerRepository ledger, 
         return (asAt ?? now, knownAt ?? now);
     }
 
+    /// <summary>Whether <paramref name="month"/> is closed, as the ledger stood at most a second ago (as a statement as it
+    /// stands sees it), so a closed month's frozen record can be served without drawing the open-month view.</summary>
+    public async Task<bool> IsClosedAsync(PoolRecord pool, FinancialMonth month, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        await storage.EnsureCreatedAsync(cancellationToken);
+        var head = await ledger.ReadRecentHeadAsync(new LedgerPartition(new Finance.Domain.Model.PoolId(pool.PoolId), pool.Year), cancellationToken);
+        return head.IsClosed(month);
+    }
+
     /// <summary>The statement and the position as the ledger stands, from one read of it (the organisation summary).</summary>
     public async Task<(LedgerView<BudgetStatement> Statement, LedgerView<PoolPosition> Position)?> StatementAndPositionAsync(
         PoolRecord pool, FinancialMonth month, CancellationToken cancellationToken) =>
@@ -106,13 +116,17 @@ public sealed class LedgerViews(LedgerStorage storage, LedgerRepository ledger, 
         // As at an instant, or as known at one, the lines are those in effect then as known then (their versions).
         var built = asAt is { } at && knownAt is { } known
             ? await setups.AsAtAsync(pool, at, known, cancellationToken)
-            : await setups.ForPostingAsync(pool, cancellationToken);
+            : await setups.ForReadingAsync(pool, cancellationToken);
         if (built is null)
         {
             return null;
         }
         var setup = built.Value.Ledger;
-        var head = await ledger.ReadHeadAsync(setup.Partition, cancellationToken);
+        // As the ledger stands, the head this instance read within the last second will do (nothing posted through it
+        // since): the product owner's bound on how far behind other instances a statement may be.
+        var head = asAt is null && knownAt is null
+            ? await ledger.ReadRecentHeadAsync(setup.Partition, cancellationToken)
+            : await ledger.ReadHeadAsync(setup.Partition, cancellationToken);
         var version = $"v{pool.SetupVersion}-s{head.Seq}-c{string.Join('.', head.ClosedMonths.Select(m => m.Number))}";
         if (asAt is not null || knownAt is not null)
         {

@@ -45,14 +45,16 @@ public sealed class StatementService(LedgerViews views, CloseService closes, Poo
             return period.Refusal!;
         }
         var (pool, month, asAt, knownAt, withPence) = period.Value;
+        // A closed month, as it stands, is its frozen record: served without drawing the open-month view.
+        if (asAt is null && knownAt is null && await views.IsClosedAsync(pool, month, cancellationToken)
+            && await closes.FrozenAsync(scope.PoolId, month, cancellationToken) is { } frozen)
+        {
+            return Outcome.Of(new StatementAnswer(null, frozen, withPence));
+        }
         var view = await views.StatementAsync(pool, month, asAt, knownAt, cancellationToken);
         if (view is null)
         {
             return LedgerRefusals.Busy;
-        }
-        if (view.MonthClosed && asAt is null && knownAt is null && await closes.FrozenAsync(scope.PoolId, month, cancellationToken) is { } frozen)
-        {
-            return Outcome.Of(new StatementAnswer(null, frozen, withPence));
         }
         return Outcome.Of(new StatementAnswer(view, null, withPence));
     }

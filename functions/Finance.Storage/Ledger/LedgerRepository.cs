@@ -20,6 +20,11 @@ public sealed class LedgerRepository
     private readonly TableClient table;
     private readonly IClock clock;
     private readonly LedgerOptions options;
+    private readonly RecentReads<LedgerHead> recent = new();
+
+    /// <summary>How far behind the ledger a statement as it stands may be on an instance other than the one that posted
+    /// (the product owner's decision): <see cref="ReadRecentHeadAsync"/> reads the head again after this long.</summary>
+    public static readonly TimeSpan StatementsBehindBy = TimeSpan.FromSeconds(1);
 
     public LedgerRepository(TableClient table, IClock clock, LedgerOptions? options = null)
     {
@@ -51,6 +56,20 @@ public sealed class LedgerRepository
         LedgerSetup setup, IReadOnlyList<JournalEntry> entries, IdempotencyRequest? idempotency = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(setup);
+        try
+        {
+            return await PostOnceAsync(setup, entries, idempotency, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Whatever the outcome (a refusal may follow an attempt whose write landed), this instance reads the head again.
+            recent.Written(setup.Partition.PartitionKey);
+        }
+    }
+
+    private async Task<PostingResult> PostOnceAsync(
+        LedgerSetup setup, IReadOnlyList<JournalEntry> entries, IdempotencyRequest? idempotency, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(entries);
         if (entries.Count == 0 || entries.Any(e => e is null))
         {
@@ -157,8 +176,22 @@ public sealed class LedgerRepository
     public async Task<LedgerHead> ReadHeadAsync(LedgerPartition partition, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(partition);
+        var began = RecentReads.Now();
         var row = await table.GetEntityIfExistsAsync<TableEntity>(partition.PartitionKey, LedgerRows.Head, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return row.HasValue ? LedgerHead.FromEntity(partition, row.Value!) : new LedgerHead(partition);
+        var head = row.HasValue ? LedgerHead.FromEntity(partition, row.Value!) : new LedgerHead(partition);
+        recent.Offer(partition.PartitionKey, head, began);
+        return head;
+    }
+
+    /// <summary>
+    /// The head as this instance read it less than <see cref="StatementsBehindBy"/> ago, with nothing written through
+    /// this instance since; else read now. For the statement as it stands only: anything that writes, or decides
+    /// what may be written, reads the head itself (<see cref="ReadHeadAsync"/>).
+    /// </summary>
+    public async Task<LedgerHead> ReadRecentHeadAsync(LedgerPartition partition, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(partition);
+        return recent.Get(partition.PartitionKey, StatementsBehindBy) ?? await ReadHeadAsync(partition, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -690,6 +723,18 @@ public sealed class LedgerRepository
     }
 
     private async Task<LedgerHead> UpdateHeadAsync(LedgerPartition partition, Func<LedgerHead, LedgerHead?> change, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await UpdateHeadOnceAsync(partition, change, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            recent.Written(partition.PartitionKey);
+        }
+    }
+
+    private async Task<LedgerHead> UpdateHeadOnceAsync(LedgerPartition partition, Func<LedgerHead, LedgerHead?> change, CancellationToken cancellationToken)
     {
         RequestFailedException? last = null;
         for (var attempt = 1; attempt <= options.MaxPostAttempts; attempt++)

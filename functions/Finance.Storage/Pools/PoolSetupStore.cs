@@ -76,7 +76,7 @@ public sealed class PoolSetupStore(LedgerStorage storage, OrganisationStore orga
     public async Task<(StoredSetup Stored, LedgerSetup Ledger)?> AsAtAsync(PoolRecord pool, Instant asAt, Instant knownAt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pool);
-        if (await ForPostingAsync(pool, cancellationToken).ConfigureAwait(false) is not { } now)
+        if (await ForReadingAsync(pool, cancellationToken).ConfigureAwait(false) is not { } now)
         {
             return null;
         }
@@ -140,7 +140,18 @@ public sealed class PoolSetupStore(LedgerStorage storage, OrganisationStore orga
     /// The set-up for posting, for the pool version access was decided on (<paramref name="pool"/>): from the cache when
     /// the pool row has not changed since, else read again. Null if the pool changed in between (the caller re-reads).
     /// </summary>
-    public async Task<(StoredSetup Stored, LedgerSetup Ledger)?> ForPostingAsync(PoolRecord pool, CancellationToken cancellationToken)
+    public Task<(StoredSetup Stored, LedgerSetup Ledger)?> ForPostingAsync(PoolRecord pool, CancellationToken cancellationToken) =>
+        CachedAsync(pool, exactly: true, cancellationToken);
+
+    /// <summary>
+    /// The set-up for a request that changes nothing, read with <paramref name="pool"/> as this instance last saw it (at
+    /// most a second old, <see cref="PoolStore.GetRecentAsync"/>): from the cache when the pool row has not changed
+    /// since, else as read now, even when that is newer than <paramref name="pool"/>. Null only when the pool is gone.
+    /// </summary>
+    public Task<(StoredSetup Stored, LedgerSetup Ledger)?> ForReadingAsync(PoolRecord pool, CancellationToken cancellationToken) =>
+        CachedAsync(pool, exactly: false, cancellationToken);
+
+    private async Task<(StoredSetup Stored, LedgerSetup Ledger)?> CachedAsync(PoolRecord pool, bool exactly, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pool);
         if (cache.TryGetValue(pool.PoolId, out var cached) && cached.ETag == pool.ETag && DateTimeOffset.UtcNow - cached.BuiltAt < OrganisationNamesFor)
@@ -153,8 +164,8 @@ public sealed class PoolSetupStore(LedgerStorage storage, OrganisationStore orga
         }
         var (stored, ledger) = read;
         cache[pool.PoolId] = (stored.Pool.ETag, DateTimeOffset.UtcNow, stored, ledger);
-        // Access was decided on the version the caller read; if the pool changed since, that decision may not stand.
-        return stored.Pool.ETag == pool.ETag ? (stored, ledger) : null;
+        // Access was decided on the version the caller read; if the pool changed since, a write may not stand on it.
+        return !exactly || stored.Pool.ETag == pool.ETag ? (stored, ledger) : null;
     }
 
     /// <summary>Replaces the pool row (a new set-up version) and, when given, puts one line row with a new version of the
@@ -188,6 +199,10 @@ public sealed class PoolSetupStore(LedgerStorage storage, OrganisationStore orga
         catch (TableTransactionFailedException e) when (e.Status is 409 or 412 or 404)
         {
             throw new StaleRecordException($"Pool '{current.PoolId}' changed while its set-up was being written.", e);
+        }
+        finally
+        {
+            storage.RecentPools.Written(current.PoolId);
         }
     }
 }

@@ -11,13 +11,31 @@ public sealed class PoolStore(LedgerStorage storage)
 
     private TableClient Table => storage.Table(StorageNames.PoolsTable);
 
+    /// <summary>How far behind a pool row read for a request that changes nothing may be on an instance other than the
+    /// one that changed it: the statements' bound (a second), well within the 30 seconds access decisions may lag.</summary>
+    public static readonly TimeSpan ReadsBehindBy = Ledger.LedgerRepository.StatementsBehindBy;
+
     /// <summary>The pool, or null when there is none with that id. <paramref name="poolId"/> must already be a valid id.</summary>
     public async Task<PoolRecord?> GetAsync(string poolId, CancellationToken cancellationToken)
     {
         await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var began = RecentReads.Now();
         var found = await Table.GetEntityIfExistsAsync<TableEntity>(poolId, PoolRecord.RowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return found.HasValue ? PoolRecord.FromEntity(found.Value!) : null;
+        var pool = found.HasValue ? PoolRecord.FromEntity(found.Value!) : null;
+        if (pool is not null)
+        {
+            storage.RecentPools.Offer(poolId, pool, began);
+        }
+        return pool;
     }
+
+    /// <summary>
+    /// The pool as this instance read it less than <see cref="ReadsBehindBy"/> ago, with no change to it made here
+    /// since; else read now. For requests that change nothing: a write decides on the row as it is
+    /// (<see cref="GetAsync"/>), and writes with If-Match on it.
+    /// </summary>
+    public async Task<PoolRecord?> GetRecentAsync(string poolId, CancellationToken cancellationToken) =>
+        storage.RecentPools.Get(poolId, ReadsBehindBy) ?? await GetAsync(poolId, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Creates the pool with the first version of its name (<see cref="PoolPartVersion"/>), atomically;
     /// <see cref="StaleRecordException"/> when a pool with its id appeared meanwhile.</summary>
@@ -36,6 +54,10 @@ public sealed class PoolStore(LedgerStorage storage)
         catch (TableTransactionFailedException e) when (e.Status == 409)
         {
             throw new StaleRecordException($"Pool '{pool.PoolId}' was created by someone else meanwhile.", e);
+        }
+        finally
+        {
+            storage.RecentPools.Written(pool.PoolId);
         }
     }
 
@@ -57,6 +79,10 @@ public sealed class PoolStore(LedgerStorage storage)
         catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412)
         {
             throw new StaleRecordException($"Pool '{current.PoolId}' changed since it was read.", e);
+        }
+        finally
+        {
+            storage.RecentPools.Written(current.PoolId);
         }
     }
 

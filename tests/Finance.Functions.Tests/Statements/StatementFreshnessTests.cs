@@ -1,0 +1,102 @@
+using System.Net;
+using System.Net.Http.Json;
+using Finance.Functions.Configuration;
+using Finance.Functions.Tests.Access;
+using Finance.Functions.Tests.Postings;
+using Finance.Testing;
+using FluentAssertions;
+using Xunit;
+
+namespace Finance.Functions.Tests.Statements;
+
+/// <summary>
+/// The statement as it stands may be served from what the instance already holds, by the product owner's bounds: at
+/// most one second behind the ledger on an instance other than the one that posted, and never behind on the one that
+/// did. Each test starts its own worker processes (two instances of the app, as Azure would run them) on the suite's Azurite.
+/// </summary>
+public sealed class StatementFreshnessTests
+{
+    private static async Task<long> YtdActualsAsync(TestApp app, PoolScenario pool, int month = 6)
+    {
+        var statement = await PoolScenario.Expect(
+            app.SendAsync(HttpMethod.Get, $"{pool.Path}/statements/2024-25/{month}?pence=true", pool.Viewer), HttpStatusCode.OK);
+        return statement.GetProperty("totals").GetProperty("ytdActuals").GetProperty("pence").GetInt64();
+    }
+
+    private static Task<System.Text.Json.JsonElement> PostActualAsync(TestApp app, PoolScenario pool, string amount) =>
+        PoolScenario.Expect(app.PostAsync($"{pool.Path}/entries", pool.CouncilLead, JsonContent.Create(new
+        {
+            kind = "actual", line = "programme-manager", month = 2, amount,
+        })), HttpStatusCode.Created);
+
+    [Fact]
+    public async Task Drawn_again_within_a_second_it_reads_nothing_from_the_ledger_and_a_posting_here_shows_at_once()
+    {
+        await using var storage = await StorageProxy.ForAzuriteAsync();
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?> { [AppSettings.LedgerConnectionString.Key] = storage.ConnectionString });
+        var pool = await PoolScenario.CreateAsync(app);
+        (await YtdActualsAsync(app, pool)).Should().Be(0);
+
+        storage.Clear();
+        (await YtdActualsAsync(app, pool)).Should().Be(0);
+        storage.Requests.Should().BeEmpty(
+            "the pool row and the head read a moment ago, and the set-up and balances drawn from them, serve the statement again");
+
+        await PostActualAsync(app, pool, "1000");
+        (await YtdActualsAsync(app, pool)).Should().Be(100_000, "the instance that posted shows the posting at once");
+        await PostActualAsync(app, pool, "500");
+        (await YtdActualsAsync(app, pool)).Should().Be(150_000);
+    }
+
+    [Fact]
+    public async Task Another_instance_shows_a_change_to_the_pool_within_a_second_and_decides_writes_on_it_as_it_is()
+    {
+        await using var changer = await TestApp.StartAsync();
+        await using var reader = await TestApp.StartAsync();
+        var pool = await PoolScenario.CreateAsync(changer);
+        (await YtdActualsAsync(reader, pool)).Should().Be(0, "the reader now holds the pool row");
+
+        // The trust is no longer a partner: its finance lead may not post, at once, on either instance.
+        await PoolScenario.Expect(changer.SendAsync(HttpMethod.Put, pool.Path, pool.ManagerToken, JsonContent.Create(new
+        {
+            name = "Riverside Place", hostOrganisation = pool.Council, financialYear = "2024/25", partnerOrganisations = new[] { pool.Icb },
+        })), HttpStatusCode.OK);
+        var changed = DateTime.UtcNow;
+        using var refused = await reader.PostAsync($"{pool.Path}/entries", pool.TrustLead, JsonContent.Create(new
+        {
+            kind = "actual", line = "frailty-service", month = 2, amount = "10",
+        }));
+        ((int)refused.StatusCode).Should().BeOneOf([403, 404, 412, 422], "a write is decided on the pool as it is");
+        HttpStatusCode seen;
+        do
+        {
+            using var response = await reader.SendAsync(HttpMethod.Get, $"{pool.Path}/statements/2024-25/6", pool.TrustLead);
+            seen = response.StatusCode;
+        }
+        while (seen == HttpStatusCode.OK && DateTime.UtcNow - changed < TimeSpan.FromSeconds(3));
+        seen.Should().NotBe(HttpStatusCode.OK);
+        (DateTime.UtcNow - changed).Should().BeLessThan(TimeSpan.FromSeconds(1.5), "reads follow within a second");
+    }
+
+    [Fact]
+    public async Task Another_instance_shows_a_posting_within_a_second()
+    {
+        await using var poster = await TestApp.StartAsync();
+        await using var reader = await TestApp.StartAsync();
+        var pool = await PoolScenario.CreateAsync(poster);
+        (await YtdActualsAsync(reader, pool)).Should().Be(0, "the reader now holds the head");
+
+        await PostActualAsync(poster, pool, "1000");
+        var posted = DateTime.UtcNow;
+        long seen;
+        do
+        {
+            seen = await YtdActualsAsync(reader, pool);
+        }
+        while (seen == 0 && DateTime.UtcNow - posted < TimeSpan.FromSeconds(3));
+
+        seen.Should().Be(100_000);
+        (DateTime.UtcNow - posted).Should().BeLessThan(TimeSpan.FromSeconds(1.5),
+            "a second at most, and a little for the request that reads it again");
+    }
+}
