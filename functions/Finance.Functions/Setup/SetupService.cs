@@ -57,7 +57,9 @@ public sealed record LineResource(
 }
 
 /// <summary>One version of a line: when it was recorded, from when it applies, by whom, the fields it changed, the line.</summary>
-public sealed record LineVersionResource(long SetupVersion, Instant RecordedAt, Instant EffectiveFrom, string By, IReadOnlyList<string> Changed, LineResource Line);
+/// <param name="Baseline">The line as it was before versions were kept (recorded and by as its row said), in effect from its creation.</param>
+public sealed record LineVersionResource(
+    long SetupVersion, Instant RecordedAt, Instant EffectiveFrom, string By, IReadOnlyList<string> Changed, LineResource Line, bool Baseline = false);
 
 /// <param name="UnversionedSince">For a line put before versions were kept: when it was created; its history before its present state is not known.</param>
 public sealed record LineHistoryResource(string PoolId, string LineId, IReadOnlyList<LineVersionResource> Versions, Instant? UnversionedSince);
@@ -355,7 +357,8 @@ public sealed class SetupService(PoolSetupStore setups, OrganisationStore organi
         }
         var versions = await setups.ReadLineVersionsAsync(scope.PoolId, lineId, cancellationToken);
         var listed = versions.Select((v, i) => new LineVersionResource(
-            v.SetupVersion, v.RecordedAt, v.EffectiveFrom, v.By, v.ChangedFrom(i == 0 ? null : versions[i - 1].Line), ToResource(v.Line))).Reverse().ToList();
+            v.SetupVersion, v.RecordedAt, v.EffectiveFrom, v.By, v.ChangedFrom(i == 0 ? null : versions[i - 1].Line), ToResource(v.Line), v.Baseline))
+            .Reverse().ToList();
         // A line put before versions were kept has its present state and no history before it.
         return Outcome.Of(new LineHistoryResource(scope.PoolId, lineId, listed, versions.Count == 0 ? line.CreatedAt : null));
     }

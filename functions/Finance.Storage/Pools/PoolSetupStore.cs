@@ -186,6 +186,15 @@ public sealed class PoolSetupStore(LedgerStorage storage, OrganisationStore orga
         if (line is not null)
         {
             actions.Add(new(lineIsNew ? TableTransactionActionType.Add : TableTransactionActionType.UpsertReplace, line.ToEntity(current.PoolId)));
+            // A line stored before versions were kept first gets a baseline of what it was, so the put does not reach back.
+            // (The pool row's If-Match makes the line row read here the one the put replaces.)
+            if (!lineIsNew && (await ReadLineVersionsAsync(current.PoolId, line.LineId, cancellationToken).ConfigureAwait(false)).Count == 0
+                && await Table.GetEntityIfExistsAsync<TableEntity>(current.PoolId, LineDocument.RowPrefix + line.LineId, cancellationToken: cancellationToken)
+                    .ConfigureAwait(false) is { HasValue: true } before)
+            {
+                var baseline = LineVersion.BaselineOf(LineDocument.FromEntity(before.Value!), current.SetupVersion);
+                actions.Add(new(TableTransactionActionType.Add, baseline.ToEntity(current.PoolId)));
+            }
             var version = new LineVersion(line, line.UpdatedAt, change.EffectiveFrom ?? line.UpdatedAt, line.UpdatedBy, updated.SetupVersion);
             actions.Add(new(TableTransactionActionType.Add, version.ToEntity(current.PoolId)));
         }

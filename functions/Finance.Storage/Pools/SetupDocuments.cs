@@ -310,6 +310,18 @@ public sealed record LineVersion(LineDocument Line, Instant RecordedAt, Instant 
 {
     public const string RowPrefix = "linever~";
 
+    /// <summary>The line as it was before versions were kept, written at its first put after: recorded when its row says
+    /// it was last put, by whom it says, in effect from its creation (what is known of its history before is this).</summary>
+    public bool Baseline { get; init; }
+
+    /// <summary>The baseline of a line stored before versions were kept, at the set-up version before the put that
+    /// replaces it.</summary>
+    public static LineVersion BaselineOf(LineDocument stored, long setupVersion)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        return new LineVersion(stored, stored.UpdatedAt, stored.CreatedAt, stored.UpdatedBy, setupVersion) { Baseline = true };
+    }
+
     private const string Table = StorageNames.PoolsTable;
 
     /// <summary>The line row's own properties (so a version reads as the line did), under the version's key, with its times.</summary>
@@ -321,6 +333,10 @@ public sealed record LineVersion(LineDocument Line, Instant RecordedAt, Instant 
         entity["EffectiveFrom"] = EffectiveFrom.ToDateTimeOffset();
         entity["By"] = By;
         entity["SetupVersion"] = SetupVersion;
+        if (Baseline)
+        {
+            entity["Baseline"] = true;
+        }
         return entity;
     }
 
@@ -333,7 +349,10 @@ public sealed record LineVersion(LineDocument Line, Instant RecordedAt, Instant 
         var asLine = new TableEntity(row) { RowKey = LineDocument.RowPrefix + key[..cut] };
         return new LineVersion(
             LineDocument.FromEntity(asLine), row.Instant(Table, "RecordedAt"), row.Instant(Table, "EffectiveFrom"), row.Text(Table, "By"),
-            row.Int64(Table, "SetupVersion"));
+            row.Int64(Table, "SetupVersion"))
+        {
+            Baseline = row.GetBoolean("Baseline") ?? false,
+        };
     }
 
     /// <summary>The line's fields, as the API names them, that differ from <paramref name="before"/> (every one for the first version).</summary>

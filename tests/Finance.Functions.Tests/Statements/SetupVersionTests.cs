@@ -89,7 +89,7 @@ public sealed class SetupVersionTests(PostingAppFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task A_line_put_before_versions_were_kept_is_as_it_is_now_from_when_it_was_created()
+    public async Task A_line_put_before_versions_were_kept_is_as_it_is_now_from_when_it_was_created_and_its_first_put_keeps_that()
     {
         var pool = await PoolScenario.CreateAsync(App);
         var before = Uri.EscapeDataString(await NowAsync(pool));
@@ -105,10 +105,16 @@ public sealed class SetupVersionTests(PostingAppFixture fixture) : IClassFixture
         history.GetProperty("versions").GetArrayLength().Should().Be(0);
         history.GetProperty("unversionedSince").ValueKind.Should().Be(JsonValueKind.String);
 
-        await PutAsync(pool, Line(pool.Council, "programme-manager", startMonth: 7));
-        (await ProgrammeManagerAsync(pool, $"&asAt={before}")).YtdForecast.Should().Be(0,
-            "its first version takes effect now, and before it the line is shown as first known: the history before it is not");
-        (await ProgrammeManagerAsync(pool, $"&asAt={before}&knownAt={before}")).Title.Should().Be("programme-manager",
-            "as known before its first version, the line (created before) is still on the statement, never dropped with its entries");
+        await PutAsync(pool, Line(pool.Council, "Programme Lead", startMonth: 7));
+        (await ProgrammeManagerAsync(pool, "")).Should().Be((0L, "Programme Lead"));
+        (await ProgrammeManagerAsync(pool, $"&asAt={before}")).Should().Be((2_400_000L, "programme-manager"),
+            "the put kept what the line was as a baseline, in effect from its creation: the edit does not reach back");
+        (await ProgrammeManagerAsync(pool, $"&asAt={before}&knownAt={before}")).Should().Be((2_400_000L, "programme-manager"),
+            "as known before the put, the line as its row then said");
+        var after = await PoolScenario.Expect(App.SendAsync(HttpMethod.Get, $"{pool.Path}/lines/programme-manager/history", pool.Auditor), HttpStatusCode.OK);
+        var versions = after.GetProperty("versions").EnumerateArray().ToList();
+        versions.Select(v => v.GetProperty("baseline").GetBoolean()).Should().Equal(false, true);
+        versions[1].GetProperty("line").GetProperty("title").GetString().Should().Be("programme-manager");
+        versions[1].GetProperty("by").GetString().Should().Be(pool.Manager, "who its row said last put it");
     }
 }
