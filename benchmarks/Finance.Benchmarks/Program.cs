@@ -7,7 +7,10 @@ using Finance.Benchmarks.Statement;
 
 // One verb per scenario. A scenario measures and reports; it never fails because a target was missed. The exit code is
 // non-zero only when something broke (bad arguments, a process that would not start, an HTTP call answered unexpectedly).
-IReadOnlyList<IScenario> scenarios = [new PostingScenario(), new ContentionScenario(), new StatementScenario(), new AsAtScenario(), new CloseScenario(), new HostScenario()];
+IReadOnlyList<IScenario> scenarios =
+[
+    new PostingScenario(), new ContentionScenario(), new StatementScenario(), new AsAtScenario(), new CloseScenario(), new HostScenario(),
+];
 
 if (args.Length == 0 || args[0] is "-h" or "--help" || scenarios.All(s => s.Verb != args[0]))
 {

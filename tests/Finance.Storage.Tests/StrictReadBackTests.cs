@@ -112,7 +112,7 @@ public sealed class StrictReadBackTests(StorageAzurite azurite) : IClassFixture<
         var pool = await NewPoolAsync();
         var setups = new PoolSetupStore(Storage, new OrganisationStore(Storage));
         var line = new LineDocument("frailty", "place", "Frailty service", "riverside-council", 1, new ProfileDocument("straightLine"), null, null, At, "priya", At, "priya");
-        await setups.WriteAsync(pool, pool, line, lineIsNew: true, new SetupChange("priya", At), default);
+        await setups.WriteAsync(pool, pool, line, replacing: null, new SetupChange("priya", At), default);
         (await setups.ReadAsync(pool.PoolId, default))!.Lines.Should().ContainSingle().Which.Should().Be(line);
         await Tamper(StorageNames.PoolsTable, pool.PoolId, "line~frailty", "Profile", "{\"kind\":\"frontLoaded\"}");
 

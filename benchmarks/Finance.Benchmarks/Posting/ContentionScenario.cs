@@ -95,9 +95,11 @@ internal sealed class ContentionScenario : IScenario
             }
             report.Throughputs.Add(result);
             report.Notes.Add(string.Create(CultureInfo.InvariantCulture,
-                $"{posters} poster(s): {tally.Postings:N0} postings in {tally.Sends:N0} sends ({(double)tally.Sends / Math.Max(1, tally.Postings):0.00} a posting; {tally.Retried:N0} answered 409/503 and were sent again)."));
+                $"{posters} poster(s): {tally.Postings:N0} postings in {tally.Sends:N0} sends ({tally.SendsPerPosting:0.00} a posting; "
+                + $"{tally.Retried:N0} answered 409/503 and were sent again)."));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {result.PerSecond:0} entries/s ({result.RatioToRaw:P0} of raw), p99 {result.LatencyMs?.P99:0} ms, {(double)tally.Sends / Math.Max(1, tally.Postings):0.00} sends a posting"));
+                $"  {result.PerSecond:0} entries/s ({result.RatioToRaw:P0} of raw), p99 {result.LatencyMs?.P99:0} ms, "
+                + $"{tally.SendsPerPosting:0.00} sends a posting"));
         }
     }
 
@@ -143,6 +145,8 @@ internal sealed class ContentionScenario : IScenario
         public long Sends => Interlocked.Read(ref sends);
 
         public long Retried => Interlocked.Read(ref retried);
+
+        public double SendsPerPosting => (double)Sends / Math.Max(1, Postings);
 
         public long Postings
         {

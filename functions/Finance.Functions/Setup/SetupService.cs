@@ -514,7 +514,7 @@ public sealed class SetupService(PoolSetupStore setups, OrganisationStore organi
             try
             {
                 var written = await setups.WriteAsync(
-                    stored.Pool, next, line, stored.Line(line?.LineId ?? "") is null && line is not null,
+                    stored.Pool, next, line, line is null ? null : stored.Line(line.LineId),
                     new SetupChange(caller.Id, clock.GetCurrentInstant(), effectiveFrom), cancellationToken);
                 var resource = respond(written, line);
                 return Outcome.Of(resource, created?.Invoke() == true ? Done.Created : Done.Ok) with { Version = Versions.Of(written.ETag) };

@@ -49,7 +49,7 @@ public sealed class ControlTotalStore(LedgerStorage storage)
         ArgumentNullException.ThrowIfNull(month);
         await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var from = $"{Prefix}{month.Year.StartYear}~{month.Number:00}~";
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {poolId} and RowKey ge {from} and RowKey lt {from + "\uffff"}");
+        var filter = KeyRanges.StartingWith(poolId, from);
         var totals = new List<ControlTotal>();
         await foreach (var row in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
         {

@@ -31,12 +31,8 @@ public sealed class OrganisationStore(LedgerStorage storage)
     }
 
     /// <summary>The organisations with these ids that exist; missing ids are left out.</summary>
-    public async Task<IReadOnlyDictionary<string, Organisation>> GetManyAsync(IEnumerable<string> ids, CancellationToken cancellationToken)
-    {
-        var distinct = ids.Distinct(StringComparer.Ordinal).ToList();
-        var found = await Task.WhenAll(distinct.Select(id => GetAsync(id, cancellationToken))).ConfigureAwait(false);
-        return found.OfType<Organisation>().ToDictionary(o => o.Id.Value, StringComparer.Ordinal);
-    }
+    public Task<IReadOnlyDictionary<string, Organisation>> GetManyAsync(IEnumerable<string> ids, CancellationToken cancellationToken) =>
+        ManyAsync(ids, id => GetAsync(id, cancellationToken));
 
     /// <summary>Organisations by id, at most <see cref="MaxListed"/>.</summary>
     public async Task<IReadOnlyList<Organisation>> ListAsync(CancellationToken cancellationToken)
@@ -61,7 +57,7 @@ public sealed class OrganisationStore(LedgerStorage storage)
     {
         await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var prefix = OrganisationVersion.PrefixOf(id);
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition} and RowKey ge {prefix} and RowKey lt {prefix + "\uffff"}");
+        var filter = KeyRanges.StartingWith(Partition, prefix);
         var versions = new List<OrganisationVersion>();
         await foreach (var row in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
@@ -74,18 +70,21 @@ public sealed class OrganisationStore(LedgerStorage storage)
     /// The organisations with these ids as they were named as at <paramref name="asAt"/> as known at
     /// <paramref name="knownAt"/> (<see cref="OrganisationVersion.InEffect"/>); missing ids are left out.
     /// </summary>
-    public async Task<IReadOnlyDictionary<string, Organisation>> GetManyAsAtAsync(
-        IEnumerable<string> ids, Instant asAt, Instant knownAt, CancellationToken cancellationToken)
-    {
-        var distinct = ids.Distinct(StringComparer.Ordinal).ToList();
-        var found = await Task.WhenAll(distinct.Select(async id =>
+    public Task<IReadOnlyDictionary<string, Organisation>> GetManyAsAtAsync(
+        IEnumerable<string> ids, Instant asAt, Instant knownAt, CancellationToken cancellationToken) =>
+        ManyAsync(ids, async id =>
         {
             var now = GetAsync(id, cancellationToken);
             var versions = ReadVersionsAsync(id, cancellationToken);
             return await now.ConfigureAwait(false) is { } current
                 ? OrganisationVersion.InEffect(current, await versions.ConfigureAwait(false), asAt, knownAt)
                 : null;
-        })).ConfigureAwait(false);
+        });
+
+    /// <summary>Each distinct id read at once by <paramref name="read"/>; the ones that do not exist are left out.</summary>
+    private static async Task<IReadOnlyDictionary<string, Organisation>> ManyAsync(IEnumerable<string> ids, Func<string, Task<Organisation?>> read)
+    {
+        var found = await Task.WhenAll(ids.Distinct(StringComparer.Ordinal).Select(read)).ConfigureAwait(false);
         return found.OfType<Organisation>().ToDictionary(o => o.Id.Value, StringComparer.Ordinal);
     }
 

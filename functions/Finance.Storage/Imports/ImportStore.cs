@@ -15,8 +15,7 @@ public sealed class ImportStore(LedgerStorage storage)
     private TableClient Table => storage.Table(StorageNames.PoolsTable);
 
     /// <summary>The pool's import records (not their claims or resumptions, whose prefixes sort outside the range).</summary>
-    private static string ImportRows(string poolId) => TableClient.CreateQueryFilter(
-        $"PartitionKey eq {poolId} and RowKey ge {ImportRecord.RowPrefix} and RowKey lt {ImportRecord.RowPrefix + "\uffff"}");
+    private static string ImportRows(string poolId) => KeyRanges.StartingWith(poolId, ImportRecord.RowPrefix);
 
     public async Task<ImportRecord?> GetAsync(string poolId, string importId, CancellationToken cancellationToken)
     {

@@ -43,9 +43,11 @@ public sealed record PoolPartVersion(string Part, string Document, Instant Recor
     /// <summary>The key prefix of one part's versions (every part's when null).</summary>
     public static string PrefixOf(string? part) => RowPrefix + (part is null ? "" : part + "~");
 
+    private string RowKey => string.Create(CultureInfo.InvariantCulture, $"{PrefixOf(Part)}{SetupVersion:D12}");
+
     internal TableEntity ToEntity(string poolId)
     {
-        var entity = new TableEntity(poolId, string.Create(CultureInfo.InvariantCulture, $"{PrefixOf(Part)}{SetupVersion:D12}"))
+        var entity = new TableEntity(poolId, RowKey)
         {
             ["Part"] = Part,
             ["Document"] = Document,
@@ -66,7 +68,7 @@ public sealed record PoolPartVersion(string Part, string Document, Instant Recor
         var version = new PoolPartVersion(
             row.Text(Table, "Part"), row.Text(Table, "Document"), row.Instant(Table, "RecordedAt"), row.Instant(Table, "EffectiveFrom"),
             row.OptionalText(Table, "By"), row.Int64(Table, "SetupVersion"));
-        SetupJson.Check(row.RowKey == version.ToEntity(row.PartitionKey).RowKey, record, "RowKey", "not partver~{Part}~{SetupVersion}");
+        SetupJson.Check(row.RowKey == version.RowKey, record, "RowKey", "not partver~{Part}~{SetupVersion}");
         // Read the document now, so a malformed one is found where it is stored, not where it is shown.
         switch (version.Part)
         {
@@ -90,7 +92,7 @@ public sealed record PoolPartVersion(string Part, string Document, Instant Recor
 
     public AgreementDocument Agreement() => Agreement(Describe());
 
-    private string Describe() => $"{Table} {PrefixOf(Part)}{SetupVersion:D12}";
+    private string Describe() => $"{Table} {RowKey}";
 
     private string Name(string record) => SetupJson.Read<NameDocument>(Document, record, "Document").Name;
 
@@ -130,9 +132,9 @@ public sealed record PoolPartVersion(string Part, string Document, Instant Recor
         return versions;
     }
 
-    /// <summary>The parts a change from <paramref name="before"/> to <paramref name="after"/> gives new versions.</summary>
-    public static IReadOnlyList<string> Changed(PoolRecord? before, PoolRecord after) =>
-        Parts(before).FullJoin(Parts(after)).Where(p => p.Now is not null && p.Was != p.Now).Select(p => p.Part).ToList();
+    /// <summary>The parts that existed before a change and that it replaces: those a baseline may be owed.</summary>
+    public static IReadOnlyList<string> Replaced(PoolRecord? before, PoolRecord after) =>
+        Parts(before).FullJoin(Parts(after)).Where(p => p.Was is not null && p.Now is not null && p.Was != p.Now).Select(p => p.Part).ToList();
 
     /// <summary>Each part of <paramref name="pool"/> and its document as a version stores it.</summary>
     private static Dictionary<string, string> Parts(PoolRecord? pool)
@@ -209,7 +211,7 @@ public static class PoolPartVersions
     {
         ArgumentNullException.ThrowIfNull(table);
         var prefix = PoolPartVersion.PrefixOf(part);
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {poolId} and RowKey ge {prefix} and RowKey lt {prefix + "\uffff"}");
+        var filter = KeyRanges.StartingWith(poolId, prefix);
         var versions = new List<PoolPartVersion>();
         await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
@@ -219,7 +221,7 @@ public static class PoolPartVersions
     }
 
     /// <summary>The actions writing the versions a change from <paramref name="before"/> to <paramref name="after"/>
-    /// makes (baselines for parts that had none, one query of each changed part to know).</summary>
+    /// makes (baselines for replaced parts that had none: one query of each to know).</summary>
     public static async Task<IReadOnlyList<TableTransactionAction>> ActionsAsync(
         TableClient table, PoolRecord? before, PoolRecord after, long setupVersion, SetupChange change, CancellationToken cancellationToken)
     {
@@ -228,17 +230,9 @@ public static class PoolPartVersions
         var unversioned = new HashSet<string>(StringComparer.Ordinal);
         if (before is not null)
         {
-            foreach (var part in PoolPartVersion.Changed(before, after))
+            foreach (var part in PoolPartVersion.Replaced(before, after))
             {
-                var prefix = PoolPartVersion.PrefixOf(part);
-                var filter = TableClient.CreateQueryFilter($"PartitionKey eq {after.PoolId} and RowKey ge {prefix} and RowKey lt {prefix + "\uffff"}");
-                var any = false;
-                await foreach (var page in table.QueryAsync<TableEntity>(filter, 1, ["RowKey"], cancellationToken).AsPages().ConfigureAwait(false))
-                {
-                    any = page.Values.Count > 0;
-                    break;
-                }
-                if (!any)
+                if (!await KeyRanges.AnyAsync(table, after.PoolId, PoolPartVersion.PrefixOf(part), cancellationToken).ConfigureAwait(false))
                 {
                     unversioned.Add(part);
                 }

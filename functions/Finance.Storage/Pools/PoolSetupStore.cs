@@ -56,9 +56,9 @@ public sealed class PoolSetupStore(LedgerStorage storage, OrganisationStore orga
     public async Task<IReadOnlyList<LineVersion>> ReadLineVersionsAsync(string poolId, string? lineId, CancellationToken cancellationToken)
     {
         await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-        var prefix = LineVersion.RowPrefix + (lineId is null ? "" : lineId + "~");
+        var prefix = LineVersion.PrefixOf(lineId);
         var versions = new List<LineVersion>();
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {poolId} and RowKey ge {prefix} and RowKey lt {prefix + "\uffff"}");
+        var filter = KeyRanges.StartingWith(poolId, prefix);
         await foreach (var row in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             versions.Add(LineVersion.FromEntity(row));
@@ -170,10 +170,11 @@ public sealed class PoolSetupStore(LedgerStorage storage, OrganisationStore orga
 
     /// <summary>Replaces the pool row (a new set-up version) and, when given, puts one line row with a new version of the
     /// line, atomically, with a version of each part of the pool row that changed (<see cref="PoolPartVersion"/>); each
-    /// version in effect from <paramref name="change"/>'s effective instant. Throws <see cref="StaleRecordException"/>
-    /// when the pool row is no longer at <paramref name="current"/>'s version.</summary>
+    /// version in effect from <paramref name="change"/>'s effective instant. <paramref name="replacing"/> is the line row
+    /// the put replaces, as read with <paramref name="current"/> (null for a new line). Throws
+    /// <see cref="StaleRecordException"/> when the pool row is no longer at <paramref name="current"/>'s version.</summary>
     public async Task<PoolRecord> WriteAsync(
-        PoolRecord current, PoolRecord next, LineDocument? line, bool lineIsNew, SetupChange change, CancellationToken cancellationToken)
+        PoolRecord current, PoolRecord next, LineDocument? line, LineDocument? replacing, SetupChange change, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(current);
         ArgumentNullException.ThrowIfNull(next);
@@ -185,15 +186,13 @@ public sealed class PoolSetupStore(LedgerStorage storage, OrganisationStore orga
         };
         if (line is not null)
         {
-            actions.Add(new(lineIsNew ? TableTransactionActionType.Add : TableTransactionActionType.UpsertReplace, line.ToEntity(current.PoolId)));
+            actions.Add(new(replacing is null ? TableTransactionActionType.Add : TableTransactionActionType.UpsertReplace, line.ToEntity(current.PoolId)));
             // A line stored before versions were kept first gets a baseline of what it was, so the put does not reach back.
-            // (The pool row's If-Match makes the line row read here the one the put replaces.)
-            if (!lineIsNew && (await ReadLineVersionsAsync(current.PoolId, line.LineId, cancellationToken).ConfigureAwait(false)).Count == 0
-                && await Table.GetEntityIfExistsAsync<TableEntity>(current.PoolId, LineDocument.RowPrefix + line.LineId, cancellationToken: cancellationToken)
-                    .ConfigureAwait(false) is { HasValue: true } before)
+            // (The pool row's If-Match makes the row read with it the one the put replaces.)
+            if (replacing is not null
+                && !await KeyRanges.AnyAsync(Table, current.PoolId, LineVersion.PrefixOf(line.LineId), cancellationToken).ConfigureAwait(false))
             {
-                var baseline = LineVersion.BaselineOf(LineDocument.FromEntity(before.Value!), current.SetupVersion);
-                actions.Add(new(TableTransactionActionType.Add, baseline.ToEntity(current.PoolId)));
+                actions.Add(new(TableTransactionActionType.Add, LineVersion.BaselineOf(replacing, current.SetupVersion).ToEntity(current.PoolId)));
             }
             var version = new LineVersion(line, line.UpdatedAt, change.EffectiveFrom ?? line.UpdatedAt, line.UpdatedBy, updated.SetupVersion);
             actions.Add(new(TableTransactionActionType.Add, version.ToEntity(current.PoolId)));

@@ -310,6 +310,9 @@ public sealed record LineVersion(LineDocument Line, Instant RecordedAt, Instant 
 {
     public const string RowPrefix = "linever~";
 
+    /// <summary>The key prefix of one line's versions (every line's when null).</summary>
+    public static string PrefixOf(string? lineId) => RowPrefix + (lineId is null ? "" : lineId + "~");
+
     /// <summary>The line as it was before versions were kept, written at its first put after: recorded when its row says
     /// it was last put, by whom it says, in effect from its creation (what is known of its history before is this).</summary>
     public bool Baseline { get; init; }
