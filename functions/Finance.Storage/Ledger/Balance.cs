@@ -161,6 +161,15 @@ public sealed class Balance
         _ => entry.Kind,
     };
 
+    /// <summary>This row as the transaction that wrote it leaves it: one version on, with the service's new ETag.</summary>
+    internal Balance AsWritten(ETag etag)
+    {
+        var copy = Copy();
+        copy.Version = Version + 1;
+        copy.ETag = etag;
+        return copy;
+    }
+
     internal Balance Copy()
     {
         var copy = new Balance(Target)

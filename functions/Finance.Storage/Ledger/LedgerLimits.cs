@@ -29,6 +29,10 @@ public static class LedgerLimits
     /// instead of one point read per row.</summary>
     public const int MaxPointReadsPerPosting = 4;
 
+    /// <summary>The same for a transaction of several postings (coalesced): their rows are read by key up to this many,
+    /// because the range query reads every balance row of the pool (hundreds, on a large pool) to use a few dozen.</summary>
+    public const int MaxPointReadsPerSharedTransaction = 32;
+
     /// <summary>Times a read retries when it saw a posting half-applied (the control totals disagree).</summary>
     public const int MaxReadAttempts = 5;
 

@@ -37,6 +37,21 @@ public sealed class LedgerOptions
         }
     } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long a pool's drainer bases a transaction on the head and balance rows as it last wrote or read them instead
+    /// of reading them again (see <see cref="LedgerRepository.PostAsync"/>): short, so that when other instances post
+    /// too, a memory they made stale costs at most a refused transaction now and then. Zero: always read.
+    /// </summary>
+    public TimeSpan RememberRowsFor
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            field = value;
+        }
+    } = TimeSpan.FromSeconds(1);
+
     /// <summary>Tests only: runs after a posting is validated and before its transaction is sent (argument: the attempt).</summary>
     internal Func<int, Task>? BeforeSubmitAsync { get; set; }
 }

@@ -15,7 +15,7 @@ namespace Finance.Storage.Ledger;
 /// half-applied and no concurrent poster's update is lost: whoever loses the race re-reads, re-validates and retries
 /// (bounded by <see cref="LedgerOptions.MaxPostAttempts"/>, with jittered back-off).
 /// </summary>
-public sealed class LedgerRepository
+public sealed partial class LedgerRepository
 {
     private readonly TableClient table;
     private readonly IClock clock;
@@ -42,114 +42,6 @@ public sealed class LedgerRepository
         EntryId,
         Journal,
         Reversed,
-    }
-
-    /// <summary>
-    /// Posts <paramref name="entries"/> as one atomic posting. Refuses with <see cref="MonthClosedException"/>,
-    /// <see cref="PostingRefusedException"/> (<see cref="PostingRules.Check"/>), <see cref="DuplicateEntryException"/>,
-    /// <see cref="IdempotencyConflictException"/>, <see cref="StaleSetupException"/>, <see cref="PostingTooLargeException"/>
-    /// or, when other writers won every try, <see cref="LedgerConflictException"/>; nothing is written in any of those
-    /// cases. A repeat of an Idempotency-Key with the same request hash is <see cref="PostingOutcome.Replayed"/>; a repeat
-    /// of the very same entries (a retry whose first response was lost) is <see cref="PostingOutcome.AlreadyApplied"/>.
-    /// </summary>
-    public async Task<PostingResult> PostAsync(
-        LedgerSetup setup, IReadOnlyList<JournalEntry> entries, IdempotencyRequest? idempotency = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(setup);
-        try
-        {
-            return await PostOnceAsync(setup, entries, idempotency, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            // Whatever the outcome (a refusal may follow an attempt whose write landed), this instance reads the head again.
-            recent.Written(setup.Partition.PartitionKey);
-        }
-    }
-
-    private async Task<PostingResult> PostOnceAsync(
-        LedgerSetup setup, IReadOnlyList<JournalEntry> entries, IdempotencyRequest? idempotency, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(entries);
-        if (entries.Count == 0 || entries.Any(e => e is null))
-        {
-            throw new ArgumentException("A posting needs at least one entry, and no empty (null) ones.", nameof(entries));
-        }
-        if (entries.Select(JournalRows.Problem).FirstOrDefault(p => p is not null) is { } problem)
-        {
-            throw new ArgumentException(problem, nameof(entries));
-        }
-        if (!PostingSize.Fits(entries, idempotency is not null))
-        {
-            throw new PostingTooLargeException(entries.Count, PostingSize.OperationsFor(entries, idempotency is not null));
-        }
-        var partition = setup.Partition;
-        var hash = JournalRows.HashOf(entries);
-        var targets = entries.Select(BalanceTarget.Of).Distinct().ToArray();
-        Exception? last = null;
-        for (var attempt = 1; attempt <= options.MaxPostAttempts; attempt++)
-        {
-            if (attempt > 1)
-            {
-                await BackoffAsync(attempt - 1, cancellationToken).ConfigureAwait(false);
-            }
-            // One round trip for everything most postings need, so the window in which another writer can get in is short.
-            // A posting touching a few rows reads them by key; one touching many reads the head and every balance row in
-            // one range query, which costs the service far less than many point reads (Azurite serves one at a time).
-            var firstUse = idempotency is null
-                ? Task.FromResult<IdempotencyRecord?>(null)
-                : GetIdempotencyAsync(partition, idempotency.Key, idempotency.Principal, cancellationToken);
-            Task<(LedgerHead Head, Balance[] Balances)> stateRead = targets.Length > LedgerLimits.MaxPointReadsPerPosting
-                ? ReadHeadAndBalancesAsync(partition, targets, cancellationToken)
-                : ReadHeadAndBalancesByKeyAsync(partition, targets, cancellationToken);
-            await Task.WhenAll(stateRead, firstUse).ConfigureAwait(false);
-            if (await firstUse.ConfigureAwait(false) is { } first)
-            {
-                // Checked before any rule: a repeat gets the first answer even if the month has closed since.
-                return first.IsSameRequest(idempotency!.RequestHash)
-                    ? new PostingResult(PostingOutcome.Replayed, first.Receipt, first.Response, attempt)
-                    : throw new IdempotencyConflictException(first);
-            }
-            var (head, balances) = await stateRead.ConfigureAwait(false);
-            if (balances.Any(b => b.LastSeq > head.Seq))
-            {
-                continue; // a posting landed between the reads: the transaction could only fail
-            }
-
-            PostingPlan plan;
-            try
-            {
-                plan = await PlanAsync(setup, head, balances, entries, hash, idempotency, cancellationToken).ConfigureAwait(false);
-            }
-            catch (LedgerException e) when (e is MonthClosedException or PostingRefusedException or StaleSetupException)
-            {
-                // These very entries may already be in the ledger (an earlier try whose response was lost); the rules
-                // then refuse them as duplicates or double reversals, but the posting did succeed.
-                if (await AlreadyAppliedAsync(partition, entries, hash, cancellationToken).ConfigureAwait(false) is { } earlier)
-                {
-                    return await AlreadyAppliedResultAsync(earlier, idempotency, attempt, cancellationToken).ConfigureAwait(false);
-                }
-                throw;
-            }
-            if (options.BeforeSubmitAsync is { } beforeSubmit)
-            {
-                await beforeSubmit(attempt).ConfigureAwait(false);
-            }
-            try
-            {
-                await TableTransactions.SubmitAsync(table, plan.Actions, cancellationToken).ConfigureAwait(false);
-                return new PostingResult(PostingOutcome.Applied, plan.Receipt, plan.Response, attempt);
-            }
-            catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
-            {
-                last = e;
-                if (await ExplainRefusalAsync(partition, entries, hash, plan, e, cancellationToken).ConfigureAwait(false) is { } applied)
-                {
-                    return await AlreadyAppliedResultAsync(applied, idempotency, attempt, cancellationToken).ConfigureAwait(false);
-                }
-            }
-        }
-        throw new LedgerConflictException(partition, options.MaxPostAttempts, last);
     }
 
     /// <summary>What an Idempotency-Key was first used for in <paramref name="partition"/>, or null.</summary>
@@ -468,8 +360,11 @@ public sealed class LedgerRepository
         }
     }
 
-    /// <summary>Validates the posting against the head and balance rows just read, and builds its transaction.</summary>
-    private async Task<PostingPlan> PlanAsync(
+    /// <summary>
+    /// Validates the posting against the head and balance rows as they stand (as read, or as the postings before it in
+    /// its transaction leave them), and builds its own rows; <see cref="Compose"/> adds the head and balance rows.
+    /// </summary>
+    private async Task<MemberPlan> PlanAsync(
         LedgerSetup setup, LedgerHead head, Balance[] before, IReadOnlyList<JournalEntry> entries, string hash, IdempotencyRequest? idempotency,
         CancellationToken cancellationToken)
     {
@@ -511,57 +406,37 @@ public sealed class LedgerRepository
         }
         CheckFold(partition, before, after.Values, stamp);
 
+        // The head as this posting leaves it; its balance row versions are counted once per transaction (Compose).
         var newHead = head with
         {
             Seq = head.Seq + entries.Count,
             Postings = stamp.Posting,
             Net = head.Net + stamp.Net,
-            BalanceVersions = head.BalanceVersions + before.Length,
             SetupVersion = Math.Max(head.SetupVersion, setup.Version),
             LatestPostedAt = entries.Select(e => e.PostedAt).Append(head.LatestPostedAt ?? Instant.MinValue).Max(),
         };
         var receipt = new PostingReceipt(partition, stamp.Posting, stamp.FirstSeq, entries.Select(e => e.Id).ToArray(), stamp.Net);
         var response = idempotency?.Respond(receipt);
 
-        // The head goes first: the service reports the first action it refuses, so a concurrent posting shows as 412 at 0.
-        var actions = new List<TableTransactionAction>();
-        var roles = new List<(RowRole Role, int Entry)>();
-        void Add(RowRole role, TableTransactionAction action, int entry = -1)
-        {
-            actions.Add(action);
-            roles.Add((role, entry));
-        }
-        Add(RowRole.Head, head.Exists
-            ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, newHead.ToEntity(), head.ETag)
-            : new TableTransactionAction(TableTransactionActionType.Add, newHead.ToEntity()));
-        foreach (var balance in after.Values)
-        {
-            Add(RowRole.Balance, balance.ETag == default
-                ? new TableTransactionAction(TableTransactionActionType.Add, balance.ToEntity(partition.PartitionKey))
-                : new TableTransactionAction(TableTransactionActionType.UpdateReplace, balance.ToEntity(partition.PartitionKey), balance.ETag));
-        }
+        var rows = new List<(RowRole Role, int Entry, TableTransactionAction Action)>();
         if (idempotency is not null)
         {
-            Add(RowRole.Idempotency, new TableTransactionAction(TableTransactionActionType.Add,
-                IdempotencyRows.ToEntity(partition, idempotency, response!, receipt, clock.GetCurrentInstant())));
+            rows.Add((RowRole.Idempotency, -1, new TableTransactionAction(TableTransactionActionType.Add,
+                IdempotencyRows.ToEntity(partition, idempotency, response!, receipt, clock.GetCurrentInstant()))));
         }
         for (var i = 0; i < entries.Count; i++)
         {
             var seq = stamp.FirstSeq + i;
-            Add(RowRole.EntryId, new TableTransactionAction(TableTransactionActionType.Add, JournalRows.ToIdEntity(partition, entries[i].Id, seq, stamp)), i);
-            Add(RowRole.Journal, new TableTransactionAction(TableTransactionActionType.Add,
-                JournalRows.ToJournalEntity(partition, entries[i], seq, figures[i], stamp)), i);
+            rows.Add((RowRole.EntryId, i, new TableTransactionAction(TableTransactionActionType.Add, JournalRows.ToIdEntity(partition, entries[i].Id, seq, stamp))));
+            rows.Add((RowRole.Journal, i, new TableTransactionAction(TableTransactionActionType.Add,
+                JournalRows.ToJournalEntity(partition, entries[i], seq, figures[i], stamp))));
             if (entries[i].ReversesEntryId is { } reversedId)
             {
-                Add(RowRole.Reversed, new TableTransactionAction(TableTransactionActionType.Add,
-                    JournalRows.ToReversedEntity(partition, reversedId, entries[i].Id, seq)), i);
+                rows.Add((RowRole.Reversed, i, new TableTransactionAction(TableTransactionActionType.Add,
+                    JournalRows.ToReversedEntity(partition, reversedId, entries[i].Id, seq))));
             }
         }
-        if (actions.Count > LedgerLimits.MaxOperationsPerPosting)
-        {
-            throw new PostingTooLargeException(entries.Count, actions.Count);
-        }
-        return new PostingPlan(actions, roles, receipt, response);
+        return new MemberPlan(newHead, [.. after.Values], rows, receipt, response);
     }
 
     /// <summary>
@@ -669,36 +544,6 @@ public sealed class LedgerRepository
     }
 
     /// <summary>
-    /// Why the transaction was refused. If this very posting is already in the ledger, committed by an earlier try whose
-    /// response was lost (Azure.Core resends a $batch POST, and the resend is refused because the first one moved the
-    /// head), it is a success: its receipt. An entry id claimed by another posting is <see cref="DuplicateEntryException"/>.
-    /// Anything else (a head or balance row changed or created since it was read) means another writer got in first:
-    /// null, retry.
-    /// </summary>
-    private async Task<PostingReceipt?> ExplainRefusalAsync(
-        LedgerPartition partition, IReadOnlyList<JournalEntry> entries, string hash, PostingPlan plan, TableTransactionFailedException refusal,
-        CancellationToken cancellationToken)
-    {
-        if (await AlreadyAppliedAsync(partition, entries, hash, cancellationToken).ConfigureAwait(false) is { } applied)
-        {
-            return applied;
-        }
-        IEnumerable<int> suspects = refusal.FailedTransactionActionIndex is { } index && index < plan.Roles.Count
-            ? plan.Roles[index] is (RowRole.EntryId, var entry) ? [entry] : []
-            : refusal.Status == 409 ? Enumerable.Range(0, entries.Count) : [];
-        foreach (var i in suspects)
-        {
-            var claim = await table.GetEntityIfExistsAsync<TableEntity>(partition.PartitionKey, LedgerRows.EntryId(entries[i].Id), cancellationToken: cancellationToken)
-                .ConfigureAwait(false);
-            if (claim.HasValue)
-            {
-                throw new DuplicateEntryException(entries[i].Id, partition);
-            }
-        }
-        return null;
-    }
-
-    /// <summary>
     /// The receipt of this posting if it is already in the ledger: its first entry's id is claimed with this posting's
     /// hash, which covers every field of every entry, so the whole posting is there (postings are atomic).
     /// </summary>
@@ -770,7 +615,4 @@ public sealed class LedgerRepository
         var delayMs = RandomNumberGenerator.GetInt32((int)Math.Max(1, ceilingMs) + 1);
         return Task.Delay(TimeSpan.FromMilliseconds(delayMs), cancellationToken);
     }
-
-    private sealed record PostingPlan(
-        IReadOnlyList<TableTransactionAction> Actions, IReadOnlyList<(RowRole Role, int Entry)> Roles, PostingReceipt Receipt, StoredResponse? Response);
 }

@@ -19,9 +19,12 @@ public enum PostingOutcome
     Replayed,
 }
 
+/// <summary>What a posting came to.</summary>
 /// <param name="Response">The response stored with the Idempotency-Key: the first one for <see cref="PostingOutcome.Replayed"/>; null without a key.</param>
-/// <param name="Attempts">Transactions tried (1 when no other writer got in the way).</param>
-public sealed record PostingResult(PostingOutcome Outcome, PostingReceipt Receipt, StoredResponse? Response, int Attempts);
+/// <param name="Attempts">Transactions tried with it in them (1 when no other writer got in the way).</param>
+/// <param name="PostingsInTransaction">Postings the transaction that wrote it held: postings to one pool arriving
+/// together on one instance share one (see <see cref="LedgerRepository.PostAsync"/>).</param>
+public sealed record PostingResult(PostingOutcome Outcome, PostingReceipt Receipt, StoredResponse? Response, int Attempts, int PostingsInTransaction = 1);
 
 /// <summary>
 /// How many table operations a posting takes, and how to cut a larger batch (a CSV import) into postings that fit.

@@ -1,5 +1,4 @@
 using Azure.Core;
-using Azure.Core.Pipeline;
 using Finance.Domain.Ledger;
 using Finance.Domain.Money;
 using Finance.Storage.Ledger;
@@ -107,30 +106,5 @@ public sealed class LedgerAtomicityTests(StorageAzurite azurite) : IClassFixture
         var head = await ledger.Repository.ReadHeadAsync(ledger.Partition);
         (head.Seq, head.Postings).Should().Be((12, 3));
         (await ledger.VerifyAsync()).Problems.Should().BeEmpty();
-    }
-
-    /// <summary>Lets a $batch through to the service, then fails as if the connection dropped before the answer came back.</summary>
-    private sealed class LoseBatchResponses : HttpPipelinePolicy
-    {
-        private int armed;
-        private int lost;
-
-        public int Lost => lost;
-
-        public void Arm() => Interlocked.Exchange(ref armed, 1);
-
-        public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
-        {
-            await ProcessNextAsync(message, pipeline);
-            if (message.Request.Uri.ToUri().AbsolutePath.EndsWith("/$batch", StringComparison.Ordinal)
-                && message.Response.Status == 202 && Interlocked.Exchange(ref armed, 0) == 1)
-            {
-                Interlocked.Increment(ref lost);
-                throw new IOException("The connection closed before the response arrived (test).");
-            }
-        }
-
-        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
-            ProcessAsync(message, pipeline).AsTask().GetAwaiter().GetResult();
     }
 }
