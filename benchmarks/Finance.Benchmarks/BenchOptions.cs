@@ -11,13 +11,21 @@ namespace Finance.Benchmarks;
 /// <param name="Seconds">statement, host: how long each load run lasts (after its warm-up).</param>
 /// <param name="Clients">statement: concurrent clients, each sending its next request as soon as the last is answered.</param>
 /// <param name="Starts">host: cold starts of each app.</param>
-internal sealed record BenchOptions(int Lines, int Seconds, int Clients, int Starts, bool Quick)
+/// <param name="PoolLines">statement: lines of the pool whose statement is drawn.</param>
+internal sealed record BenchOptions(int Lines, int Seconds, int Clients, int Starts, bool Quick, int PoolLines = BenchOptions.DefaultPoolLines)
 {
     public const string LinesOption = "--lines";
     public const string SecondsOption = "--seconds";
     public const string ClientsOption = "--clients";
     public const string StartsOption = "--starts";
     public const string QuickOption = "--quick";
+    public const string PoolLinesOption = "--pool-lines";
+
+    public const int DefaultPoolLines = Statement.StatementLedger.DefaultLines;
+
+    public const int MinPoolLines = 1;
+
+    public const int MaxPoolLines = Finance.Domain.Limits.MaxLinesPerPool;
 
     public const int DefaultLines = 10_000;
 
@@ -65,6 +73,7 @@ internal sealed record BenchOptions(int Lines, int Seconds, int Clients, int Sta
         $"  {LinesOption} N    ledger lines per measured path ({MinLines}-{MaxLines}; default {DefaultLines}; {QuickOption}: {QuickLines})\n" +
         $"  {SecondsOption} N  seconds per load run, after a warm-up ({MinSeconds}-{MaxSeconds}; default {DefaultSeconds}; {QuickOption}: {QuickSeconds})\n" +
         $"  {ClientsOption} N  concurrent clients ({MinClients}-{MaxClients}; default {DefaultClients})\n" +
+        $"  {PoolLinesOption} N  lines of the statement's pool ({MinPoolLines}-{MaxPoolLines}; default {DefaultPoolLines})\n" +
         $"  {StartsOption} N   cold starts of each app ({MinStarts}-{MaxStarts}; default {DefaultStarts}; {QuickOption}: {QuickStarts})\n" +
         $"  {QuickOption}      a smoke run";
 
@@ -77,6 +86,7 @@ internal sealed record BenchOptions(int Lines, int Seconds, int Clients, int Sta
         int? seconds = null;
         int? clients = null;
         int? starts = null;
+        int? poolLines = null;
         var quick = false;
         options = Defaults;
         for (var i = 0; i < args.Count; i++)
@@ -93,6 +103,7 @@ internal sealed record BenchOptions(int Lines, int Seconds, int Clients, int Sta
                 SecondsOption => (Min: MinSeconds, Max: MaxSeconds),
                 ClientsOption => (Min: MinClients, Max: MaxClients),
                 StartsOption => (Min: MinStarts, Max: MaxStarts),
+                PoolLinesOption => (Min: MinPoolLines, Max: MaxPoolLines),
                 _ => (Min: 0, Max: -1),
             };
             if (range.Max < 0)
@@ -124,6 +135,9 @@ internal sealed record BenchOptions(int Lines, int Seconds, int Clients, int Sta
                 case StartsOption:
                     starts = value;
                     break;
+                case PoolLinesOption:
+                    poolLines = value;
+                    break;
                 default:
                     clients = value;
                     break;
@@ -134,7 +148,8 @@ internal sealed record BenchOptions(int Lines, int Seconds, int Clients, int Sta
             seconds ?? (quick ? QuickSeconds : DefaultSeconds),
             clients ?? DefaultClients,
             starts ?? (quick ? QuickStarts : DefaultStarts),
-            quick);
+            quick,
+            poolLines ?? DefaultPoolLines);
         problem = "";
         return true;
     }

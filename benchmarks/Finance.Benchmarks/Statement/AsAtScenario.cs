@@ -21,7 +21,7 @@ internal sealed class AsAtScenario : IScenario
 {
     public const string Pool = "bench-as-at";
 
-    public const int Lines = StatementLedger.Lines;
+    public const int Lines = StatementLedger.DefaultLines;
 
     public const int MonthsPosted = 8;
 

@@ -45,7 +45,7 @@ internal static class RawReadBaseline
     public sealed record Figures(IReadOnlyList<Throughput> Runs, Throughput ConcurrentBalanceScan, int BalanceRows, int PartitionRows);
 
     public static async Task<Figures> RunAsync(
-        TableServiceClient service, string pool, string financialYear, int clients, TimeSpan concurrentFor, Pids pids, CancellationToken cancellationToken)
+        TableServiceClient service, string pool, string financialYear, int lines, int clients, TimeSpan concurrentFor, Pids pids, CancellationToken cancellationToken)
     {
         var partitionKey = new LedgerPartition(new PoolId(pool), FinancialYear.Parse(financialYear)).PartitionKey;
         var ledger = service.GetTableClient(Finance.Storage.StorageNames.LedgerTable);
@@ -57,10 +57,10 @@ internal static class RawReadBaseline
         // other rows than the endpoint serves.
         var balanceKeys = await RowKeysAsync(ledger, balanceFilter, cancellationToken);
         var lineBalances = balanceKeys.Count(k => k.StartsWith(LineBalancePrefix, StringComparison.Ordinal));
-        if (lineBalances != StatementLedger.Lines || balanceKeys.Count == 0 || balanceKeys[^1] != HeadRowKey)
+        if (lineBalances != lines || balanceKeys.Count == 0 || balanceKeys[^1] != HeadRowKey)
         {
             throw new InvalidOperationException(
-                $"The balance range of {partitionKey} holds {lineBalances} line balances (expected {StatementLedger.Lines}) and ends with '{balanceKeys.LastOrDefault()}' (expected '{HeadRowKey}').");
+                $"The balance range of {partitionKey} holds {lineBalances} line balances (expected {lines}) and ends with '{balanceKeys.LastOrDefault()}' (expected '{HeadRowKey}').");
         }
         var partitionRows = (await RowKeysAsync(ledger, partitionFilter, cancellationToken)).Count;
 

@@ -44,7 +44,7 @@ internal sealed class StatementScenario : IScenario
 
     public string Summary => "raw Azurite scans vs GET /statements under load (JSON, XLSX, If-None-Match, closed month)";
 
-    public IReadOnlyList<string> Options { get; } = [BenchOptions.SecondsOption, BenchOptions.ClientsOption];
+    public IReadOnlyList<string> Options { get; } = [BenchOptions.SecondsOption, BenchOptions.ClientsOption, BenchOptions.PoolLinesOption];
 
     public static string StatementPath(int month, string format) => $"api/pools/{Pool}/statements/{Year}/{month}?format={format}";
 
@@ -72,17 +72,17 @@ internal sealed class StatementScenario : IScenario
         var manager = app.ClientFor(BenchPools.Manager, [BenchPools.Council], Role.PoolManager);
         var lead = app.ClientFor("bench-lead", [BenchPools.Council], Role.FinanceLead);
 
-        Progress($"Setting up {Pool}: {StatementLedger.Lines} lines with commitments, then months 1-{StatementLedger.MonthsPosted} posted…");
+        Progress($"Setting up {Pool}: {options.PoolLines} lines with commitments, then months 1-{StatementLedger.MonthsPosted} posted…");
         var clock = Stopwatch.StartNew();
         var setup = new BenchPools(administrator, manager);
         await setup.CreateOrganisationsAsync(cancellationToken);
-        await setup.CreatePoolAsync(Pool, StatementLedger.Lines, cancellationToken);
-        var (postings, entries) = await StatementLedger.PostAsync(lead, Pool, cancellationToken);
+        await setup.CreatePoolAsync(Pool, options.PoolLines, cancellationToken);
+        var (postings, entries) = await StatementLedger.PostAsync(lead, Pool, options.PoolLines, cancellationToken);
         Progress($"  {entries} entries in {postings} postings; set-up took {clock.Elapsed.TotalSeconds:0.0} s");
 
         var rawFor = TimeSpan.FromSeconds(Math.Min(options.Seconds, MaxRawConcurrentRun.TotalSeconds));
         Progress($"Raw baseline: the same rows straight from Azurite ({RawReadBaseline.SequentialReads} sequential reads each, then {options.Clients} clients for {rawFor.TotalSeconds:0} s)…");
-        var raw = await RawReadBaseline.RunAsync(tables, Pool, BenchPools.FinancialYear, options.Clients, rawFor, new RawReadBaseline.Pids(app.WorkerProcessId, azuritePid), cancellationToken);
+        var raw = await RawReadBaseline.RunAsync(tables, Pool, BenchPools.FinancialYear, options.PoolLines, options.Clients, rawFor, new RawReadBaseline.Pids(app.WorkerProcessId, azuritePid), cancellationToken);
         foreach (var run in raw.Runs)
         {
             report.Throughputs.Add(run);
@@ -94,7 +94,7 @@ internal sealed class StatementScenario : IScenario
         var endpoint = new Endpoint(measured, load, raw.ConcurrentBalanceScan);
 
         var openJson = StatementPath(OpenMonth, "json");
-        var first = await CheckJsonAsync(load, openJson, OpenMonth, expectClosed: false, cancellationToken);
+        var first = await CheckJsonAsync(load, openJson, OpenMonth, options.PoolLines, expectClosed: false, cancellationToken);
         var open = await endpoint.RunAsync($"GET statement m{OpenMonth} (open), JSON {Kb(first.Bytes)}", openJson, 200, null, measured.Duration, cancellationToken);
 
         var xlsx = StatementPath(OpenMonth, "xlsx");
@@ -109,7 +109,7 @@ internal sealed class StatementScenario : IScenario
         var close = await CloseMonthsAsync(administrator, manager, load, cancellationToken);
         report.Notes.Add($"Closed month: {close.Detail}.");
         Progress($"Closed month: {close.Detail}");
-        var closed = await CheckJsonAsync(load, closedJson, ClosedMonth, expectClosed: close.Closed, cancellationToken);
+        var closed = await CheckJsonAsync(load, closedJson, ClosedMonth, options.PoolLines, expectClosed: close.Closed, cancellationToken);
         var label = close.Closed
             ? $"GET statement m{ClosedMonth} (closed), JSON {Kb(closed.Bytes)}"
             : $"GET statement m{ClosedMonth}, closed month: not yet supported (served like an open month), JSON {Kb(closed.Bytes)}";
@@ -182,7 +182,7 @@ internal sealed class StatementScenario : IScenario
     /// meaningless.
     /// </summary>
     private static async Task<(string ETag, int Bytes)> CheckJsonAsync(
-        LoadHttpClient load, string path, int month, bool expectClosed, CancellationToken cancellationToken)
+        LoadHttpClient load, string path, int month, int lines, bool expectClosed, CancellationToken cancellationToken)
     {
         var (status, etag, _, body) = await load.GetOnceAsync(path, cancellationToken);
         var text = System.Text.Encoding.UTF8.GetString(body);
@@ -197,12 +197,12 @@ internal sealed class StatementScenario : IScenario
         var closed = root.TryGetProperty("monthClosed", out var c) && c.ValueKind == JsonValueKind.True;
         var ytdActuals = root.TryGetProperty("totals", out var totals) && totals.TryGetProperty("ytdActuals", out var ytd)
                          && ytd.TryGetProperty("pence", out var pence) && pence.TryGetInt64(out var value) ? value : long.MinValue;
-        var expected = StatementLedger.YtdActualsPence(month);
-        if (rows != StatementLedger.Lines || shownMonth != month || closed != expectClosed || ytdActuals != expected)
+        var expected = StatementLedger.YtdActualsPence(month, lines);
+        if (rows != lines || shownMonth != month || closed != expectClosed || ytdActuals != expected)
         {
             throw new InvalidOperationException(
                 $"GET /{path}: the statement shows {rows} rows, month {shownMonth}, monthClosed {closed}, YTD actuals {ytdActuals} pence; " +
-                $"expected {StatementLedger.Lines} rows, month {month}, monthClosed {expectClosed}, {expected} pence.");
+                $"expected {lines} rows, month {month}, monthClosed {expectClosed}, {expected} pence.");
         }
         return (etag, body.Length);
     }
