@@ -67,6 +67,7 @@ public static class FinanceApp
         services.AddSingleton<ImportService>();
         services.AddSingleton<LedgerViews>();
         services.AddSingleton<StatementService>();
+        services.AddSingleton<RenderedStatements>();
         services.AddSingleton<CloseService>();
         services.AddSingleton<ControlTotalService>();
         services.AddSingleton<MonthEndService>();

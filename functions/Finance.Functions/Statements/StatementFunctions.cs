@@ -12,7 +12,7 @@ namespace Finance.Functions.Statements;
 /// The budget statement (JSON, CSV or Excel), the pool position and the organisation summary. Partners outside a pool
 /// get 404, as for a pool that does not exist. Every answer carries an ETag; If-None-Match gives 304.
 /// </summary>
-public sealed class StatementFunctions(StatementService statements, JsonSerializerOptions json)
+public sealed class StatementFunctions(StatementService statements, RenderedStatements rendered, JsonSerializerOptions json)
 {
     public const string CsvType = "text/csv";
 
@@ -67,16 +67,22 @@ public sealed class StatementFunctions(StatementService statements, JsonSerializ
         }
         var statement = view.Value;
         var fileName = $"{statement.Pool}-{statement.Month.Year.StartYear}-{statement.Month.Year.EndYear % 100:00}-m{statement.Month.Number:00}";
+        // As the ledger stands (not as at an instant, which is drawn for one paper), the same version renders the same
+        // bytes for every reader: made once a second at most.
+        var key = answer.AsItStands ? $"{context.Pool().PoolId}|{statement.Month.Year}|{etag}" : null;
+        byte[] Render(Func<byte[]> render) => key is null ? render() : rendered.Get(key, render);
         switch (format)
         {
             case Format.Csv:
                 http.Response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}.csv\"";
-                return TypedResults.Bytes(StatementCsv.Write(statement, answer.WithPence), $"{CsvType}; charset=utf-8");
+                return TypedResults.Bytes(Render(() => StatementCsv.Write(statement, answer.WithPence)), $"{CsvType}; charset=utf-8");
             case Format.Xlsx:
                 http.Response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}.xlsx\"";
-                return TypedResults.Bytes(StatementWorkbook.Write(statement, answer.WithPence), StatementWorkbook.ContentType);
+                return TypedResults.Bytes(Render(() => StatementWorkbook.Write(statement, answer.WithPence)), StatementWorkbook.ContentType);
             default:
-                return TypedResults.Json(StatementResource.From(statement, view.MonthClosed, answer.WithPence), json);
+                return TypedResults.Bytes(
+                    Render(() => JsonSerializer.SerializeToUtf8Bytes(StatementResource.From(statement, view.MonthClosed, answer.WithPence), json)),
+                    "application/json; charset=utf-8");
         }
     }
 

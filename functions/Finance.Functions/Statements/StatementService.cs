@@ -23,7 +23,8 @@ public sealed record PeriodRequest(string Year, string Month, string? AsAt, stri
 
 /// <summary>A statement to show: drawn from the ledger (an open month, or any month as at an instant), or a closed
 /// month's frozen record.</summary>
-public sealed record StatementAnswer(LedgerView<BudgetStatement>? Drawn, StoredLink? Frozen, bool WithPence);
+/// <param name="AsItStands">Drawn as the ledger stands (neither as at nor as known at an instant).</param>
+public sealed record StatementAnswer(LedgerView<BudgetStatement>? Drawn, StoredLink? Frozen, bool WithPence, bool AsItStands = false);
 
 public sealed record PositionAnswer(LedgerView<PoolPosition> View, bool WithPence);
 
@@ -56,7 +57,7 @@ public sealed class StatementService(LedgerViews views, CloseService closes, Poo
         {
             return LedgerRefusals.Busy;
         }
-        return Outcome.Of(new StatementAnswer(view, null, withPence));
+        return Outcome.Of(new StatementAnswer(view, null, withPence, AsItStands: asAt is null && knownAt is null));
     }
 
     public async Task<Outcome<PositionAnswer>> PositionAsync(PoolInScope scope, PeriodRequest request, CancellationToken cancellationToken)

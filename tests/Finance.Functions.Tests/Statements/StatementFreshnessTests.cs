@@ -99,4 +99,30 @@ public sealed class StatementFreshnessTests
         (DateTime.UtcNow - posted).Should().BeLessThan(TimeSpan.FromSeconds(1.5),
             "a second at most, and a little for the request that reads it again");
     }
+
+    [Fact]
+    public async Task The_same_statement_asked_for_within_a_second_is_one_rendering_and_a_posting_here_renders_it_again()
+    {
+        await using var app = await TestApp.StartAsync();
+        var pool = await PoolScenario.CreateAsync(app);
+        foreach (var format in new[] { "json", "csv", "xlsx" })
+        {
+            var path = $"{pool.Path}/statements/2024-25/6?format={format}";
+            var first = await BodyAsync(app, path, pool.Viewer);
+            var again = await BodyAsync(app, path, pool.ManagerToken);
+            again.Should().Equal(first, $"the {format} drawn a moment ago, at the same ledger version, is served again (to any reader)");
+        }
+        var before = await BodyAsync(app, $"{pool.Path}/statements/2024-25/6?format=json", pool.Viewer);
+        await PostActualAsync(app, pool, "1000");
+        var after = await BodyAsync(app, $"{pool.Path}/statements/2024-25/6?format=json", pool.Viewer);
+        after.Should().NotEqual(before);
+        (await YtdActualsAsync(app, pool)).Should().Be(100_000);
+    }
+
+    private static async Task<byte[]> BodyAsync(TestApp app, string path, string token)
+    {
+        using var response = await app.SendAsync(HttpMethod.Get, path, token);
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        return await response.Content.ReadAsByteArrayAsync();
+    }
 }
