@@ -111,6 +111,7 @@ public sealed partial class LedgerRepository
                 if (queue.Waiting.Count == 0)
                 {
                     queue.Draining = false;
+                    ForgetWhenIdle(queue);
                     return;
                 }
                 batch = TakeBatch(queue.Waiting);
@@ -144,6 +145,26 @@ public sealed partial class LedgerRepository
                 await BackoffAsync(queue.ContendedRounds, CancellationToken.None).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// Drops what an idle drainer remembers once it is too old to be used, so pools posted to once do not keep their
+    /// balance rows in memory. Under the queue's lock, and only while no drainer runs: the drainer alone touches the
+    /// memory, and a new one cannot start while the lock is held.
+    /// </summary>
+    private void ForgetWhenIdle(PostingQueue queue)
+    {
+        var after = options.RememberRowsFor;
+        _ = Task.Delay(after, CancellationToken.None).ContinueWith(_ =>
+        {
+            lock (queue.Gate)
+            {
+                if (!queue.Draining)
+                {
+                    queue.ForgetOlderThan(after);
+                }
+            }
+        }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
     }
 
     /// <summary>
@@ -519,6 +540,14 @@ public sealed partial class LedgerRepository
                 balances[transaction.Balances[i].Target] = transaction.Balances[i].AsWritten(etags[i + 1]!.Value);
             }
             seenAt = Stopwatch.GetTimestamp();
+        }
+
+        public void ForgetOlderThan(TimeSpan age)
+        {
+            if (head is not null && Stopwatch.GetElapsedTime(seenAt) >= age)
+            {
+                Forget();
+            }
         }
 
         public void Forget()
