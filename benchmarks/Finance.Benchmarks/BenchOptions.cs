@@ -11,7 +11,7 @@ namespace Finance.Benchmarks;
 /// <param name="Seconds">statement, host: how long each load run lasts (after its warm-up).</param>
 /// <param name="Clients">statement: concurrent clients, each sending its next request as soon as the last is answered.</param>
 /// <param name="Starts">host: cold starts of each app.</param>
-/// <param name="PoolLines">statement: lines of the pool whose statement is drawn.</param>
+/// <param name="PoolLines">statement, asat: lines of the pool whose statement is drawn.</param>
 internal sealed record BenchOptions(int Lines, int Seconds, int Clients, int Starts, bool Quick, int PoolLines = BenchOptions.DefaultPoolLines)
 {
     public const string LinesOption = "--lines";

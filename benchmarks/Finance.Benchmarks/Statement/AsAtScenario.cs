@@ -12,7 +12,7 @@ using Finance.Storage.Ledger;
 namespace Finance.Benchmarks.Statement;
 
 /// <summary>
-/// As-at statements of a 200-line pool with some 20,000 entries, each dated (effectiveAt) when it happened: the
+/// As-at statements of a 200-line pool (<c>--pool-lines N</c>: 96 entries a line) with some 20,000 entries, each dated (effectiveAt) when it happened: the
 /// statement as the ledger stands (from the balance rows), as at a moment in the year (every journal row read and
 /// folded), and as at that moment as known at a later one, each under load beside the raw scan of the same journal
 /// rows from Azurite in the same run, since an as-at statement must read every entry.
@@ -21,7 +21,6 @@ internal sealed class AsAtScenario : IScenario
 {
     public const string Pool = "bench-as-at";
 
-    public const int Lines = StatementLedger.DefaultLines;
 
     public const int MonthsPosted = 8;
 
@@ -42,7 +41,7 @@ internal sealed class AsAtScenario : IScenario
 
     public string Summary => "as-at statements of a 200-line pool with ~20,000 dated entries vs the raw partition scan";
 
-    public IReadOnlyList<string> Options { get; } = [BenchOptions.SecondsOption, BenchOptions.ClientsOption];
+    public IReadOnlyList<string> Options { get; } = [BenchOptions.SecondsOption, BenchOptions.ClientsOption, BenchOptions.PoolLinesOption];
 
     public async Task RunAsync(BenchOptions options, BenchReport report, CancellationToken cancellationToken)
     {
@@ -60,9 +59,9 @@ internal sealed class AsAtScenario : IScenario
         return first.PlusDays(n * 2).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + "T10:00:00Z";
     }
 
-    private static IEnumerable<EntryBody[]> Postings() =>
+    private static IEnumerable<EntryBody[]> Postings(int lines) =>
         Enumerable.Range(1, MonthsPosted)
-            .SelectMany(month => Enumerable.Range(0, InvoicesPerLineMonth).SelectMany(n => Enumerable.Range(0, Lines).Select(line => new EntryBody(
+            .SelectMany(month => Enumerable.Range(0, InvoicesPerLineMonth).SelectMany(n => Enumerable.Range(0, lines).Select(line => new EntryBody(
                 "actual", BenchPools.LineId(line), month, LedgerApi.Pounds(100_00 + ((line * 31 + n * 7 + month) % 900) * 100),
                 string.Create(CultureInfo.InvariantCulture, $"INV-{month:D2}-{n:D2}-{line:D3}"), null, EffectiveAt(month, n)))))
             .Chunk(StatementLedger.EntriesPerPosting);
@@ -72,13 +71,14 @@ internal sealed class AsAtScenario : IScenario
         var administrator = app.ClientFor("bench-admin", [], Role.Administrator);
         var manager = app.ClientFor(BenchPools.Manager, [BenchPools.Council], Role.PoolManager);
         var lead = app.ClientFor("bench-lead", [BenchPools.Council], Role.FinanceLead);
-        Console.WriteLine($"Setting up {Pool}: {Lines} lines, then {Lines * MonthsPosted * InvoicesPerLineMonth:N0} dated actuals…");
+        var lines = options.PoolLines;
+        Console.WriteLine($"Setting up {Pool}: {lines} lines, then {lines * MonthsPosted * InvoicesPerLineMonth:N0} dated actuals…");
         var clock = Stopwatch.StartNew();
         var setup = new BenchPools(administrator, manager);
         await setup.CreateOrganisationsAsync(cancellationToken);
-        await setup.CreatePoolAsync(Pool, Lines, cancellationToken);
+        await setup.CreatePoolAsync(Pool, lines, cancellationToken);
         var entries = 0;
-        foreach (var posting in Postings())
+        foreach (var posting in Postings(lines))
         {
             await LedgerApi.PostAsync(lead, Pool, posting, cancellationToken);
             entries += posting.Length;
