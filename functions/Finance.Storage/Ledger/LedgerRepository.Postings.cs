@@ -400,7 +400,8 @@ public sealed partial class LedgerRepository
             ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, head.ToEntity(), read.ETag)
             : new TableTransactionAction(TableTransactionActionType.Add, head.ToEntity()));
         roles.Add((RowRole.Head, -1, -1));
-        foreach (var balance in touched.Select(t => state[t]))
+        var balances = touched.Select(t => state[t]).ToArray();
+        foreach (var balance in balances)
         {
             actions.Add(balance.ETag == default
                 ? new TableTransactionAction(TableTransactionActionType.Add, balance.ToEntity(partition.PartitionKey))
@@ -420,7 +421,7 @@ public sealed partial class LedgerRepository
             // The batch was cut to fit and each posting was checked to fit: reaching this is a bug, refused before writing.
             throw new LedgerInvariantException($"A transaction of {plans.Count} postings to {partition} came to {actions.Count} operations.");
         }
-        return new Transaction(actions, roles, head, [.. touched.Select(t => state[t])]);
+        return new Transaction(actions, roles, head, balances);
     }
 
     /// <summary>
@@ -482,12 +483,7 @@ public sealed partial class LedgerRepository
     private static bool NeedsJournal(IReadOnlyList<JournalEntry> entries) => entries.Any(entry =>
         entry.ReversesEntryId is not null
         || entry.Kind == EntryKind.Reversal
-        || Balance.FigureOf(entry, null) switch
-        {
-            EntryKind.Commitment => entry.Amount.IsNegative,
-            EntryKind.CommitmentRelease => (-entry.Amount).IsNegative,
-            _ => false,
-        });
+        || BudgetEffect(entry, Balance.FigureOf(entry, null)).IsNegative);
 
     /// <summary>One partition's postings waiting on this instance, and whether a drainer is writing them.</summary>
     private sealed class PostingQueue
@@ -574,7 +570,7 @@ public sealed partial class LedgerRepository
         public BalanceTarget[] Targets { get; } = entries.Select(BalanceTarget.Of).Distinct().ToArray();
 
         /// <summary>Rows of its own in the transaction: everything but the head and the balance rows.</summary>
-        public int OwnRows { get; } = PostingSize.OperationsFor(entries, idempotency is not null) - 1 - entries.Select(BalanceTarget.Of).Distinct().Count();
+        public int OwnRows => PostingSize.OperationsFor(entries, idempotency is not null) - 1 - Targets.Length;
 
         /// <summary>Judged and written in a transaction of its own.</summary>
         public bool Alone { get; set; } = NeedsJournal(entries);

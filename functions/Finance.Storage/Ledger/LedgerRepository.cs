@@ -473,8 +473,7 @@ public sealed partial class LedgerRepository
                 continue; // the rules refuse it
             }
             var figure = Balance.FigureOf(entry, reversed);
-            var budgetEffect = figure == EntryKind.Commitment ? entry.Amount : figure == EntryKind.CommitmentRelease ? -entry.Amount : Pence.Zero;
-            if (budgetEffect.IsNegative && (reversed ?? entry).Line is { } line)
+            if (BudgetEffect(entry, figure).IsNegative && (reversed ?? entry).Line is { } line)
             {
                 reducedLines.Add(line);
             }
@@ -490,6 +489,11 @@ public sealed partial class LedgerRepository
         }
         return context;
     }
+
+    /// <summary>How an entry whose figure is <paramref name="figure"/> moves its line's budget: a commitment by its amount,
+    /// a release by minus it, anything else not at all.</summary>
+    private static Pence BudgetEffect(JournalEntry entry, EntryKind figure) =>
+        figure == EntryKind.Commitment ? entry.Amount : figure == EntryKind.CommitmentRelease ? -entry.Amount : Pence.Zero;
 
     /// <summary>The head and the balance rows of <paramref name="targets"/> (new ones for targets without a row), in one range query.</summary>
     private async Task<(LedgerHead Head, Balance[] Balances)> ReadHeadAndBalancesAsync(LedgerPartition partition, BalanceTarget[] targets, CancellationToken cancellationToken)
