@@ -10,17 +10,24 @@ public static class LedgerLimits
     public const int MaxOperationsPerPosting = TableTransactions.MaxActions;
 
     /// <summary>
-    /// Entries in one atomic posting, whatever they are: each entry is two rows (journal and id claim), and the head
-    /// row and at least one balance row are always written, so 48 is the ceiling even when every entry shares one
-    /// balance row and there is no idempotency record. Whether a given posting fits is <see cref="PostingSize.OperationsFor"/>.
+    /// Entries in one atomic posting, whatever they are: the ceiling when each entry was two rows (journal and id claim),
+    /// kept since clients and imports are cut to it. Entries now share journal rows, so 48 on one line take 52
+    /// operations; whether a given posting fits is <see cref="PostingSize.OperationsFor"/>.
     /// </summary>
     public const int MaxEntriesPerPosting = 48;
 
     /// <summary>
-    /// Entries that always fit in one posting, even when each is a reversal (three rows) of a different line (one
-    /// balance row each) and there is an idempotency record: 4 × 24 + 2 = 98 operations.
+    /// Entries that always fit in one posting, even when each is a reversal (an id claim and a reversed mark) of a
+    /// different line (one balance row each) with the longest text allowed (two packed journal rows for 24), and there is
+    /// an idempotency record: 3 × 24 + 2 + 2 = 76 operations (98 when each entry was a journal row too).
     /// </summary>
     public const int EntriesPerPostingAlwaysFit = 24;
+
+    /// <summary>
+    /// Bytes of entries in one packed journal row at most, counted by <see cref="JournalRows.UpperBytes"/>: twelve
+    /// 60 KiB properties, inside the service's 1 MiB entity. A posting's entries share one row unless their text is long.
+    /// </summary>
+    public const int MaxJournalRowBytes = 12 * 60 * 1024;
 
     /// <summary>Transactions a posting tries before giving up with <see cref="LedgerConflictException"/>; see <see cref="LedgerOptions"/>.</summary>
     public const int DefaultMaxPostAttempts = 8;

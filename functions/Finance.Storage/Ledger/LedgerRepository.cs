@@ -146,8 +146,14 @@ public sealed partial class LedgerRepository
         {
             throw new LedgerInvariantException($"Entry id '{id}' of {partition} is claimed by seq {seq}.");
         }
-        var row = await table.GetEntityIfExistsAsync<TableEntity>(partition.PartitionKey, LedgerRows.Journal(seq), cancellationToken: cancellationToken).ConfigureAwait(false);
-        var stored = row.HasValue ? JournalRows.FromJournalEntity(partition, row.Value!) : null;
+        // A claim written with a packed row names the row (keyed by its last entry); one from before names the entry's own.
+        var rowSeq = claim.Value.GetInt64("RowSeq") ?? seq;
+        if (rowSeq < seq || rowSeq > LedgerRows.MaxSeq)
+        {
+            throw new LedgerInvariantException($"Entry id '{id}' of {partition} is claimed by seq {seq} in the journal row of seq {rowSeq}.");
+        }
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(partition.PartitionKey, LedgerRows.Journal(rowSeq), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var stored = row.HasValue ? JournalRows.FromJournalEntity(partition, row.Value!).FirstOrDefault(e => e.Seq == seq) : null;
         if (stored?.Entry.Id != id)
         {
             throw new LedgerInvariantException($"Entry id '{id}' of {partition} is claimed by seq {seq}, which holds {stored?.Entry.Id.Value ?? "nothing"}.");
@@ -155,7 +161,11 @@ public sealed partial class LedgerRepository
         return stored;
     }
 
-    /// <summary>A page of the journal, newest first, filtered on the service. See <see cref="EntryQuery"/>.</summary>
+    /// <summary>
+    /// A page of the journal, newest first. See <see cref="EntryQuery"/>. The service filters rows on what a row's
+    /// entries share (a packed row with entries of several lines says so, and is kept); the entries are then filtered
+    /// one by one.
+    /// </summary>
     public async Task<EntryPage> ReadEntriesAsync(LedgerPartition partition, EntryQuery? query = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(partition);
@@ -163,11 +173,11 @@ public sealed partial class LedgerRepository
         var filters = new List<string> { JournalRange(partition) };
         if (query.Line is { } line)
         {
-            filters.Add(TableClient.CreateQueryFilter($"Line eq {line.Value}"));
+            filters.Add(SharedOrMixed("Line", TableClient.CreateQueryFilter($"Line eq {line.Value}")));
         }
         if (query.Kind is { } kind)
         {
-            filters.Add(TableClient.CreateQueryFilter($"Kind eq {kind.ToString()}"));
+            filters.Add(SharedOrMixed("Kind", TableClient.CreateQueryFilter($"Kind eq {kind.ToString()}")));
         }
         if (query.Month is { } month)
         {
@@ -175,12 +185,13 @@ public sealed partial class LedgerRepository
             {
                 throw new ArgumentException($"{month} is not in {partition.Year}, the year of {partition}.", nameof(query));
             }
-            filters.Add(TableClient.CreateQueryFilter($"Month eq {month.Number}"));
+            filters.Add(SharedOrMixed("Month", TableClient.CreateQueryFilter($"Month eq {month.Number}")));
         }
         if (query.AsAt is { } asAt)
         {
             // An entry is effective no later than it was posted, and rows from before effective time was recorded have
-            // no EffectiveAt (theirs is their PostedAt): so either time at or before the as-at puts a row in.
+            // no EffectiveAt (theirs is their PostedAt): so either time at or before the as-at puts a row in. A packed
+            // row holds its entries' earliest times, so it is kept when any of them may be in.
             filters.Add(TableClient.CreateQueryFilter($"(PostedAt le {asAt.ToDateTimeOffset()} or EffectiveAt le {asAt.ToDateTimeOffset()})"));
         }
         if (query.KnownAt is { } knownAt)
@@ -189,37 +200,67 @@ public sealed partial class LedgerRepository
         }
         if (query.Author is { } author)
         {
-            filters.Add(TableClient.CreateQueryFilter($"Author eq {author}"));
+            filters.Add(SharedOrMixed("Author", TableClient.CreateQueryFilter($"Author eq {author}")));
         }
         if (query.Source is { } source)
         {
-            filters.Add(TableClient.CreateQueryFilter($"Source eq {source.ToString()}"));
+            filters.Add(SharedOrMixed("Source", TableClient.CreateQueryFilter($"Source eq {source.ToString()}")));
         }
         if (query.BeforeSeq is { } before)
         {
-            // Journal keys invert the sequence number, so older entries have greater keys.
-            filters.Add(TableClient.CreateQueryFilter($"RowKey gt {LedgerRows.Journal(Math.Min(before, LedgerRows.MaxSeq))}"));
+            // Journal keys invert the row's last sequence number, so older rows have greater keys. A row holding an entry
+            // older than `before` ends before before + MaxEntriesPerPosting - 1 (a row holds one posting's entries at most).
+            var lastSeq = Math.Min(before + LedgerLimits.MaxEntriesPerPosting - 2, LedgerRows.MaxSeq);
+            filters.Add(TableClient.CreateQueryFilter($"RowKey ge {LedgerRows.Journal(lastSeq)}"));
         }
         var filter = string.Join(" and ", filters);
 
         var entries = new List<StoredEntry>();
         string? token = null;
+        long? scannedTo = null;
+        var rowsRead = 0;
         for (var requests = 0; entries.Count < query.PageSize; requests++)
         {
             // One service page per round: with a filter the service may answer with few rows and a continuation. The
             // service's continuation stays inside this call; the caller continues from the last entry's sequence number.
             if (requests >= (entries.Count == 0 ? LedgerLimits.MaxRequestsPerEmptyEntryPage : LedgerLimits.MaxRequestsPerEntryPage))
             {
-                if (entries.Count == 0)
+                if (entries.Count > 0)
                 {
-                    throw new StaleRecordException($"The journal of {partition} kept answering without entries; the listing was not finished.");
+                    return new EntryPage(entries, entries[^1].Seq);
                 }
-                return new EntryPage(entries, entries[^1].Seq);
+                if (scannedTo is > 1)
+                {
+                    // Rows were read and none of their entries passed: go on from there next time.
+                    return new EntryPage(entries, scannedTo);
+                }
+                throw new StaleRecordException($"The journal of {partition} kept answering without entries; the listing was not finished.");
             }
+            // Rows hold several entries: ask for as many rows as the rows read so far suggest (a first guess of a few).
+            var wanted = query.PageSize - entries.Count;
+            var perRow = rowsRead == 0 ? 8.0 : Math.Max(1.0, (double)entries.Count / rowsRead);
+            var hint = Math.Clamp((int)Math.Ceiling(wanted / perRow), 1, query.PageSize);
             await foreach (var page in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken)
-                               .AsPages(token, query.PageSize - entries.Count).ConfigureAwait(false))
+                               .AsPages(token, hint).ConfigureAwait(false))
             {
-                entries.AddRange(page.Values.Select(row => JournalRows.FromJournalEntity(partition, row)));
+                foreach (var row in page.Values)
+                {
+                    rowsRead++;
+                    var held = JournalRows.FromJournalEntity(partition, row);
+                    for (var i = held.Count - 1; i >= 0 && entries.Count < query.PageSize; i--)
+                    {
+                        var stored = held[i];
+                        scannedTo = stored.Seq;
+                        if ((query.BeforeSeq is not { } b || stored.Seq < b) && Passes(query, stored.Entry))
+                        {
+                            entries.Add(stored);
+                        }
+                    }
+                    if (entries.Count == query.PageSize)
+                    {
+                        return new EntryPage(entries, entries[^1].Seq > 1 ? entries[^1].Seq : null);
+                    }
+                }
                 token = page.ContinuationToken;
                 break;
             }
@@ -230,6 +271,19 @@ public sealed partial class LedgerRepository
         }
         return new EntryPage(entries, entries.Count > 0 && entries[^1].Seq > 1 ? entries[^1].Seq : null);
     }
+
+    /// <summary>Rows whose entries all pass <paramref name="shared"/>, and rows whose entries differ in <paramref name="field"/>.</summary>
+    private static string SharedOrMixed(string field, string shared) => $"({shared} or Mixed{field} eq true)";
+
+    /// <summary>Whether one entry passes the query's filters (the service judged its row only).</summary>
+    private static bool Passes(EntryQuery query, JournalEntry entry) =>
+        (query.Line is not { } line || entry.Line == line)
+        && (query.Kind is not { } kind || entry.Kind == kind)
+        && (query.Month is not { } month || entry.Month == month)
+        && (query.AsAt is not { } asAt || entry.EffectiveAt <= asAt)
+        && (query.KnownAt is not { } knownAt || entry.PostedAt <= knownAt)
+        && (query.Author is not { } author || string.Equals(entry.Author, author, StringComparison.Ordinal))
+        && (query.Source is not { } source || entry.Source == source);
 
     /// <summary>
     /// The whole journal of the partition in sequence order (for as-at statements and reconciliation), checked as read:
@@ -242,17 +296,26 @@ public sealed partial class LedgerRepository
         ArgumentNullException.ThrowIfNull(partition);
         for (var attempt = 1; ; attempt++)
         {
-            var entries = new List<StoredEntry>();
+            var rows = new List<IReadOnlyList<StoredEntry>>();
+            var count = 0;
             await foreach (var row in table.QueryAsync<TableEntity>(JournalRange(partition), cancellationToken: cancellationToken).ConfigureAwait(false))
             {
-                if (entries.Count == Finance.Domain.Limits.MaxEntriesPerCalculation)
+                var held = JournalRows.FromJournalEntity(partition, row);
+                count += held.Count;
+                if (count > Finance.Domain.Limits.MaxEntriesPerCalculation)
                 {
                     throw new LedgerException($"{partition} holds more than {Finance.Domain.Limits.MaxEntriesPerCalculation} entries, the most one read returns.");
                 }
-                entries.Add(JournalRows.FromJournalEntity(partition, row));
+                rows.Add(held);
             }
-            // Rows come newest first; postings land at the front, so the scan sees whole postings.
-            entries.Reverse();
+            // Rows come newest first, each holding its entries oldest first; postings land at the front, so the scan sees
+            // whole postings.
+            rows.Reverse();
+            var entries = new List<StoredEntry>(count);
+            foreach (var held in rows)
+            {
+                entries.AddRange(held);
+            }
             var problems = LedgerVerification.CheckJournal(entries, checkHashes: false).ToList();
             if (problems.Count == 0)
             {
@@ -424,17 +487,24 @@ public sealed partial class LedgerRepository
             rows.Add((RowRole.Idempotency, -1, new TableTransactionAction(TableTransactionActionType.Add,
                 IdempotencyRows.ToEntity(partition, idempotency, response!, receipt, clock.GetCurrentInstant()))));
         }
-        for (var i = 0; i < entries.Count; i++)
+        var journal = JournalRows.ToJournalEntities(partition, entries, figures, stamp);
+        for (var r = 0; r < journal.Count; r++)
         {
-            var seq = stamp.FirstSeq + i;
-            rows.Add((RowRole.EntryId, i, new TableTransactionAction(TableTransactionActionType.Add, JournalRows.ToIdEntity(partition, entries[i].Id, seq, stamp))));
-            rows.Add((RowRole.Journal, i, new TableTransactionAction(TableTransactionActionType.Add,
-                JournalRows.ToJournalEntity(partition, entries[i], seq, figures[i], stamp))));
-            if (entries[i].ReversesEntryId is { } reversedId)
+            var (first, row) = journal[r];
+            var end = r + 1 < journal.Count ? journal[r + 1].FirstIndex : entries.Count;
+            var rowSeq = stamp.FirstSeq + end - 1;
+            for (var i = first; i < end; i++)
             {
-                rows.Add((RowRole.Reversed, i, new TableTransactionAction(TableTransactionActionType.Add,
-                    JournalRows.ToReversedEntity(partition, reversedId, entries[i].Id, seq))));
+                var seq = stamp.FirstSeq + i;
+                rows.Add((RowRole.EntryId, i, new TableTransactionAction(TableTransactionActionType.Add,
+                    JournalRows.ToIdEntity(partition, entries[i].Id, seq, rowSeq, stamp))));
+                if (entries[i].ReversesEntryId is { } reversedId)
+                {
+                    rows.Add((RowRole.Reversed, i, new TableTransactionAction(TableTransactionActionType.Add,
+                        JournalRows.ToReversedEntity(partition, reversedId, entries[i].Id, seq))));
+                }
             }
+            rows.Add((RowRole.Journal, first, new TableTransactionAction(TableTransactionActionType.Add, row)));
         }
         return new MemberPlan(newHead, [.. after.Values], rows, receipt, response);
     }
@@ -480,11 +550,13 @@ public sealed partial class LedgerRepository
         }
         foreach (var line in reducedLines)
         {
-            var filter = TableClient.CreateQueryFilter($"Line eq {line.Value}");
+            var filter = SharedOrMixed("Line", TableClient.CreateQueryFilter($"Line eq {line.Value}"));
             await foreach (var row in table.QueryAsync<TableEntity>($"{JournalRange(partition)} and {filter}", cancellationToken: cancellationToken).ConfigureAwait(false))
             {
-                var stored = JournalRows.FromJournalEntity(partition, row);
-                context[stored.Entry.Id] = stored.Entry;
+                foreach (var stored in JournalRows.FromJournalEntity(partition, row).Where(e => e.Entry.Line == line))
+                {
+                    context[stored.Entry.Id] = stored.Entry;
+                }
             }
         }
         return context;

@@ -43,7 +43,7 @@ public sealed record LedgerVerification(LedgerPartition Partition, LedgerHead He
                 }
                 else if (key.StartsWith(LedgerRows.JournalPrefix, StringComparison.Ordinal))
                 {
-                    entries.Add(JournalRows.FromJournalEntity(partition, row));
+                    entries.AddRange(JournalRows.FromJournalEntity(partition, row));
                 }
                 else if (key.StartsWith(LedgerRows.EntryIdPrefix, StringComparison.Ordinal))
                 {
@@ -227,6 +227,10 @@ public sealed record LedgerVerification(LedgerPartition Partition, LedgerHead He
             else if (claim.GetInt64("Seq") != stored.Seq || claim.GetInt64("Posting") != stored.Posting || claim.GetString("PostingHash") != stored.PostingHash)
             {
                 problems.Add($"The id claim of '{id}' names seq {claim.GetInt64("Seq")}, posting {claim.GetInt64("Posting")}; the entry is seq {stored.Seq}, posting {stored.Posting}.");
+            }
+            else if ((claim.GetInt64("RowSeq") ?? stored.Seq) != stored.RowSeq)
+            {
+                problems.Add($"The id claim of '{id}' names the journal row of seq {claim.GetInt64("RowSeq")}; the entry is in the row of seq {stored.RowSeq}.");
             }
             if (stored.Entry.ReversesEntryId is { } target)
             {

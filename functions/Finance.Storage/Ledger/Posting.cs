@@ -28,8 +28,9 @@ public sealed record PostingResult(PostingOutcome Outcome, PostingReceipt Receip
 
 /// <summary>
 /// How many table operations a posting takes, and how to cut a larger batch (a CSV import) into postings that fit.
-/// Operations: the head row, one per balance row touched, two per entry (journal row and id claim), one more per
-/// reversal (the reversed mark), and one for the idempotency record.
+/// Operations: the head row, one per balance row touched, one per entry (its id claim), one more per reversal (the
+/// reversed mark), the posting's journal rows (one, unless its entries' text is long: see
+/// <see cref="JournalRows.RowsFor"/>), and one for the idempotency record.
 /// </summary>
 public static class PostingSize
 {
@@ -38,7 +39,7 @@ public static class PostingSize
         ArgumentNullException.ThrowIfNull(entries);
         var balances = entries.Select(BalanceTarget.Of).Distinct().Count();
         var reversals = entries.Count(e => e.Kind == EntryKind.Reversal);
-        return 1 + (withIdempotency ? 1 : 0) + balances + (2 * entries.Count) + reversals;
+        return 1 + (withIdempotency ? 1 : 0) + balances + entries.Count + reversals + JournalRows.RowsFor(entries);
     }
 
     public static bool Fits(IReadOnlyList<JournalEntry> entries, bool withIdempotency) =>

@@ -1,3 +1,4 @@
+using System.Text;
 using Azure.Data.Tables;
 using Finance.Storage.Ledger;
 using FluentAssertions;
@@ -48,10 +49,12 @@ public sealed class LedgerInvariantTests(StorageAzurite azurite) : IClassFixture
     public async Task A_journal_row_removed_fails_the_journal_read_and_the_verification()
     {
         var ledger = await PostedLedgerAsync();
-        await ledger.Table.DeleteEntityAsync(ledger.Partition.PartitionKey, LedgerRows.Journal(10));
+        await ledger.PostAsync(ledger.Actual(4, 30, TestLedger.Frailty));
+        // The posting of seqs 10 and 11 is one packed row, keyed by its last entry.
+        await ledger.Table.DeleteEntityAsync(ledger.Partition.PartitionKey, LedgerRows.Journal(11));
 
         await FluentActions.Awaiting(() => ledger.Repository.ReadAllEntriesAsync(ledger.Partition))
-            .Should().ThrowAsync<LedgerInvariantException>().WithMessage("*seq 11 where 10 was expected*");
+            .Should().ThrowAsync<LedgerInvariantException>().WithMessage("*seq 12 where 10 was expected*");
         var verification = await ledger.VerifyAsync();
         verification.IsClean.Should().BeFalse();
         verification.Problems.Should().Contain(p => p.Contains("gap", StringComparison.Ordinal))
@@ -63,9 +66,26 @@ public sealed class LedgerInvariantTests(StorageAzurite azurite) : IClassFixture
     {
         var ledger = await PostedLedgerAsync();
         var row = (await ledger.Table.GetEntityAsync<TableEntity>(ledger.Partition.PartitionKey, LedgerRows.Journal(11))).Value;
-        row["Memo"] = "quietly edited";
+        var text = Encoding.UTF8.GetString((byte[])row["Entries00"]);
+        var edited = text.Replace("\"pence\":2000,", "\"pence\":2000,\"memo\":\"quietly edited\",", StringComparison.Ordinal);
+        edited.Should().NotBe(text);
+        row["Entries00"] = Encoding.UTF8.GetBytes(edited);
         await ledger.Table.UpdateEntityAsync(row, row.ETag);
 
         (await ledger.VerifyAsync()).Problems.Should().ContainSingle().Which.Should().Contain("an entry changed after it was posted");
+    }
+
+    [Fact]
+    public async Task A_packed_row_that_miscounts_its_entries_is_reported()
+    {
+        var ledger = await PostedLedgerAsync();
+        var row = (await ledger.Table.GetEntityAsync<TableEntity>(ledger.Partition.PartitionKey, LedgerRows.Journal(11))).Value;
+        row["EntryCount"] = 1;
+        row["FirstSeq"] = 11L;
+        await ledger.Table.UpdateEntityAsync(row, row.ETag);
+
+        await FluentActions.Awaiting(() => ledger.Repository.ReadAllEntriesAsync(ledger.Partition))
+            .Should().ThrowAsync<LedgerInvariantException>().WithMessage("*says it holds 1 entries, but holds 2*");
+        (await ledger.VerifyAsync()).Problems.Should().Contain(p => p.Contains("says it holds 1 entries, but holds 2", StringComparison.Ordinal));
     }
 }

@@ -189,7 +189,9 @@ public sealed class LedgerPostingTests(StorageAzurite azurite) : IClassFixture<S
         var runs = PostingSize.Split(many, withIdempotency: true);
         runs.Should().OnlyContain(r => PostingSize.OperationsFor(r, true) <= 100 && r.Count <= LedgerLimits.MaxEntriesPerPosting);
         runs.SelectMany(r => r).Should().Equal(many);
-        PostingSize.OperationsFor(runs[0], true).Should().Be(1 + 1 + 4 + (2 * runs[0].Count));
+        // Head, idempotency record, four balance rows, an id claim per entry and one journal row for them all.
+        runs[0].Should().HaveCount(LedgerLimits.MaxEntriesPerPosting);
+        PostingSize.OperationsFor(runs[0], true).Should().Be(1 + 1 + 4 + runs[0].Count + 1);
         foreach (var run in runs)
         {
             await ledger.Repository.PostAsync(ledger.Setup, run);
