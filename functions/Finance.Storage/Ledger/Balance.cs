@@ -324,6 +324,32 @@ public sealed class Balance
         return entity;
     }
 
+    /// <summary>
+    /// What a posting sends to move this row from <paramref name="stored"/> (the row as read or last written, whose ETag
+    /// the write names): only the properties that changed, with the version, to merge into it; null when a property
+    /// would go, which a merge cannot do (then the whole row is replaced). A posting on one month of a line changes a
+    /// few of the row's forty-odd properties, and the service parses and stores only those.
+    /// </summary>
+    internal TableEntity? ToChanges(string partitionKey, Balance stored)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        var full = ToEntity(partitionKey);
+        var before = stored.ToEntity(partitionKey);
+        if (stored.Target != Target || stored.Version != Version || before.Keys.Any(k => !full.ContainsKey(k)))
+        {
+            return null;
+        }
+        var changes = new TableEntity(partitionKey, Target.RowKey) { ["Version"] = full["Version"] };
+        foreach (var (name, value) in full)
+        {
+            if (!before.TryGetValue(name, out var was) || !Equals(was, value))
+            {
+                changes[name] = value;
+            }
+        }
+        return changes;
+    }
+
     internal static Balance FromEntity(TableEntity entity)
     {
         var rowKey = entity.RowKey;

@@ -327,7 +327,7 @@ public sealed partial class LedgerRepository
             return new Round(again, Contended: false);
         }
 
-        var transaction = Compose(head, running, state, planned.Select(p => p.Plan).ToArray());
+        var transaction = Compose(head, running, balances.ToDictionary(b => b.Target), state, planned.Select(p => p.Plan).ToArray());
         if (options.BeforeSubmitAsync is { } beforeSubmit)
         {
             await beforeSubmit(planned[0].Waiting.Attempts).ConfigureAwait(false);
@@ -389,7 +389,8 @@ public sealed partial class LedgerRepository
     /// own rows. The head goes first: the service reports the first action it refuses, so a concurrent posting shows as
     /// 412 at 0.
     /// </summary>
-    private static Transaction Compose(LedgerHead read, LedgerHead last, Dictionary<BalanceTarget, Balance> state, IReadOnlyList<MemberPlan> plans)
+    private static Transaction Compose(
+        LedgerHead read, LedgerHead last, Dictionary<BalanceTarget, Balance> stored, Dictionary<BalanceTarget, Balance> state, IReadOnlyList<MemberPlan> plans)
     {
         var partition = read.Partition;
         var touched = plans.SelectMany(p => p.After.Select(b => b.Target)).Distinct().ToArray();
@@ -403,9 +404,13 @@ public sealed partial class LedgerRepository
         var balances = touched.Select(t => state[t]).ToArray();
         foreach (var balance in balances)
         {
+            // A row that exists is merged with what changed, If-Match on the row as read: what it leaves is the row in
+            // full as folded here, since nothing else can have written it in between.
             actions.Add(balance.ETag == default
                 ? new TableTransactionAction(TableTransactionActionType.Add, balance.ToEntity(partition.PartitionKey))
-                : new TableTransactionAction(TableTransactionActionType.UpdateReplace, balance.ToEntity(partition.PartitionKey), balance.ETag));
+                : balance.ToChanges(partition.PartitionKey, stored[balance.Target]) is { } changes
+                    ? new TableTransactionAction(TableTransactionActionType.UpdateMerge, changes, balance.ETag)
+                    : new TableTransactionAction(TableTransactionActionType.UpdateReplace, balance.ToEntity(partition.PartitionKey), balance.ETag));
             roles.Add((RowRole.Balance, -1, -1));
         }
         for (var p = 0; p < plans.Count; p++)

@@ -47,3 +47,27 @@ internal sealed class RecordRequests : HttpPipelinePolicy
     public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
         ProcessAsync(message, pipeline).AsTask().GetAwaiter().GetResult();
 }
+
+/// <summary>Records the body of every entity group transaction sent, for tests that must see what a posting wrote.</summary>
+internal sealed class RecordBatchBodies : HttpPipelinePolicy
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> bodies = new();
+
+    public IReadOnlyList<string> Bodies => [.. bodies];
+
+    public void Clear() => bodies.Clear();
+
+    public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+    {
+        if (message.Request.Uri.ToUri().AbsolutePath.EndsWith("/$batch", StringComparison.Ordinal) && message.Request.Content is { } content)
+        {
+            using var buffer = new MemoryStream();
+            await content.WriteToAsync(buffer, message.CancellationToken);
+            bodies.Enqueue(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+        }
+        await ProcessNextAsync(message, pipeline);
+    }
+
+    public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
+        ProcessAsync(message, pipeline).AsTask().GetAwaiter().GetResult();
+}

@@ -183,6 +183,29 @@ public sealed class PackedJournalTests(StorageAzurite azurite) : IClassFixture<S
         }
     }
 
+    [Fact]
+    public async Task A_posting_sends_a_balance_row_only_what_it_changes_and_the_row_is_whole_after()
+    {
+        var table = await TestClients.NewTableAsync(azurite);
+        var record = new RecordBatchBodies();
+        var recorded = TestClients.SameTable(azurite, table, options => options.AddPolicy(record, Azure.Core.HttpPipelinePosition.PerCall));
+        var ledger = new TestLedger(recorded);
+        await ledger.PostOpeningAsync();
+        await ledger.PostAsync(ledger.Actual(2, 10, TestLedger.Frailty));
+        record.Clear();
+
+        await ledger.PostAsync(ledger.Actual(3, 20, TestLedger.Frailty), ledger.Actual(3, 5, TestLedger.ProgrammeManager));
+
+        var body = record.Bodies.Should().ContainSingle().Subject;
+        body.Should().Contain("PATCH ").And.Contain("\"ActualPenceM03\"").And.NotContain("ActualPenceM04")
+            .And.NotContain("\"BudgetPence\"", "the budget did not move");
+        var frailty = (await ledger.Repository.ReadBalancesAsync(ledger.Partition)).ForLine(TestLedger.Frailty)!;
+        frailty.Actuals.Take(3).Should().Equal(Pence.Zero, Pence.FromPounds(10), Pence.FromPounds(20));
+        frailty.Budget.Should().Be(Pence.FromPounds(180_000));
+        frailty.Version.Should().Be(3);
+        (await ledger.VerifyAsync()).Problems.Should().BeEmpty();
+    }
+
     /// <summary>Pages the listing to its end and compares it with the whole journal filtered entry by entry.</summary>
     private static async Task ListingMatchesAsync(TestLedger ledger, IReadOnlyList<StoredEntry> all, EntryQuery query)
     {
