@@ -182,7 +182,7 @@ public sealed class PostingTooLargeException : LedgerException
     }
 
     public PostingTooLargeException(int entryCount, int operationCount)
-        : base($"A posting of {entryCount} entries needs {operationCount} table operations; one atomic posting holds at most {LedgerLimits.MaxEntriesPerPosting} entries and {LedgerLimits.MaxOperationsPerPosting} operations. Split it.")
+        : base($"A posting of {entryCount} entries needs {operationCount} table operations; one atomic posting holds at most {LedgerLimits.MaxEntriesPerStoredPosting} entries and {LedgerLimits.MaxOperationsPerPosting} operations. Split it.")
     {
         EntryCount = entryCount;
         OperationCount = operationCount;

@@ -10,11 +10,18 @@ public static class LedgerLimits
     public const int MaxOperationsPerPosting = TableTransactions.MaxActions;
 
     /// <summary>
-    /// Entries in one atomic posting, whatever they are: the ceiling when each entry was two rows (journal and id claim),
-    /// kept since clients and imports are cut to it. Entries now share journal rows, so 48 on one line take 52
-    /// operations; whether a given posting fits is <see cref="PostingSize.OperationsFor"/>.
+    /// Entries in one posting sent to the API (<c>POST /postings</c>), whatever they are: the ceiling when each entry was
+    /// two rows (journal and id claim), kept as the API's promise. Entries now share journal rows, so 48 on one line
+    /// take 52 operations; whether a given posting fits is <see cref="PostingSize.OperationsFor"/>.
     /// </summary>
     public const int MaxEntriesPerPosting = 48;
+
+    /// <summary>
+    /// Entries in one posting the ledger stores (CSV imports and the year-end close are cut to what fits, see
+    /// <see cref="PostingSize.Split"/>): 96 on one line with an idempotency record is 1 + 1 + 1 + 96 + 1 = 100
+    /// operations. A journal row holds one posting's entries at most, so no row holds more.
+    /// </summary>
+    public const int MaxEntriesPerStoredPosting = 96;
 
     /// <summary>
     /// Entries that always fit in one posting, even when each is a reversal (an id claim and a reversed mark) of a

@@ -209,8 +209,9 @@ public sealed partial class LedgerRepository
         if (query.BeforeSeq is { } before)
         {
             // Journal keys invert the row's last sequence number, so older rows have greater keys. A row holding an entry
-            // older than `before` ends before before + MaxEntriesPerPosting - 1 (a row holds one posting's entries at most).
-            var lastSeq = Math.Min(before + LedgerLimits.MaxEntriesPerPosting - 2, LedgerRows.MaxSeq);
+            // older than `before` ends before before + MaxEntriesPerStoredPosting - 1 (a row holds one posting's entries at
+            // most).
+            var lastSeq = Math.Min(before + LedgerLimits.MaxEntriesPerStoredPosting - 2, LedgerRows.MaxSeq);
             filters.Add(TableClient.CreateQueryFilter($"RowKey ge {LedgerRows.Journal(lastSeq)}"));
         }
         var filter = string.Join(" and ", filters);

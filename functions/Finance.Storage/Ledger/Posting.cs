@@ -43,7 +43,7 @@ public static class PostingSize
     }
 
     public static bool Fits(IReadOnlyList<JournalEntry> entries, bool withIdempotency) =>
-        entries.Count is > 0 and <= LedgerLimits.MaxEntriesPerPosting
+        entries.Count is > 0 and <= LedgerLimits.MaxEntriesPerStoredPosting
         && OperationsFor(entries, withIdempotency) <= LedgerLimits.MaxOperationsPerPosting;
 
     /// <summary>

@@ -25,9 +25,10 @@ public sealed class ImportResubmissionTests(ImportAppFixture fixture) : IClassFi
     private const int Month6Rows = 4000;
     private const int Month7Rows = 200;
 
-    /// <summary>The rows of the chunks before the first refused: chunks hold 48 entries, so the chunk after the 83 full ones
-    /// holds the last 16 month-6 rows with the first 32 month-7 ones, and is refused whole (each chunk is atomic).</summary>
-    private const int RowsApplied = Month6Rows / LedgerLimits.MaxEntriesPerPosting * LedgerLimits.MaxEntriesPerPosting;
+    /// <summary>The rows of the chunks before the first refused: chunks on one line hold 96 entries, so the chunk after the
+    /// 41 full ones holds the last 64 month-6 rows with the first 31 month-7 ones, and is refused whole (each chunk is
+    /// atomic).</summary>
+    private const int RowsApplied = Month6Rows / LedgerLimits.MaxEntriesPerStoredPosting * LedgerLimits.MaxEntriesPerStoredPosting;
 
     private static readonly FinancialYear Year = FinancialYear.Parse("2024/25");
 

@@ -185,12 +185,12 @@ public sealed class LedgerPostingTests(StorageAzurite azurite) : IClassFixture<S
         var many = Enumerable.Range(0, 130).Select(i => ledger.Actual((i % 12) + 1, i + 1, TestLedger.AllLines[i % 4])).ToArray();
 
         await FluentActions.Awaiting(() => ledger.PostAsync(many))
-            .Should().ThrowAsync<PostingTooLargeException>().WithMessage("*at most 48 entries*");
+            .Should().ThrowAsync<PostingTooLargeException>().WithMessage("*at most 96 entries*");
         var runs = PostingSize.Split(many, withIdempotency: true);
-        runs.Should().OnlyContain(r => PostingSize.OperationsFor(r, true) <= 100 && r.Count <= LedgerLimits.MaxEntriesPerPosting);
+        runs.Should().OnlyContain(r => PostingSize.OperationsFor(r, true) <= 100 && r.Count <= LedgerLimits.MaxEntriesPerStoredPosting);
         runs.SelectMany(r => r).Should().Equal(many);
-        // Head, idempotency record, four balance rows, an id claim per entry and one journal row for them all.
-        runs[0].Should().HaveCount(LedgerLimits.MaxEntriesPerPosting);
+        // Head, idempotency record, four balance rows, an id claim per entry and one journal row for them all: 93 entries.
+        runs[0].Should().HaveCount(100 - 1 - 1 - 4 - 1);
         PostingSize.OperationsFor(runs[0], true).Should().Be(1 + 1 + 4 + runs[0].Count + 1);
         foreach (var run in runs)
         {
