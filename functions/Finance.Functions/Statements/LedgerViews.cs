@@ -61,14 +61,14 @@ public sealed class LedgerViews(LedgerStorage storage, LedgerRepository ledger, 
         return (asAt ?? now, knownAt ?? now);
     }
 
-    /// <summary>Whether <paramref name="month"/> is closed, as the ledger stood at most a second ago (as a statement as it
-    /// stands sees it), so a closed month's frozen record can be served without drawing the open-month view.</summary>
-    public async Task<bool> IsClosedAsync(PoolRecord pool, FinancialMonth month, CancellationToken cancellationToken)
+    /// <summary>The ledger's head as it stood at most a second ago (as a statement as it stands sees it, and never behind a
+    /// write made through this instance): whether a month is closed, so a closed month's frozen record can be served
+    /// without drawing the open-month view, and its ETag, which every close, reopen and posting changes.</summary>
+    public async Task<LedgerHead> RecentHeadAsync(PoolRecord pool, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pool);
         await storage.EnsureCreatedAsync(cancellationToken);
-        var head = await ledger.ReadRecentHeadAsync(new LedgerPartition(new Finance.Domain.Model.PoolId(pool.PoolId), pool.Year), cancellationToken);
-        return head.IsClosed(month);
+        return await ledger.ReadRecentHeadAsync(new LedgerPartition(new Finance.Domain.Model.PoolId(pool.PoolId), pool.Year), cancellationToken);
     }
 
     /// <summary>The statement and the position as the ledger stands, from one read of it (the organisation summary).</summary>

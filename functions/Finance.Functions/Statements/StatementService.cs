@@ -10,6 +10,7 @@ using Finance.Functions.Outcomes;
 using Finance.Functions.Pools;
 using Finance.Functions.Postings;
 using Finance.Storage.Closes;
+using Finance.Storage.Ledger;
 using Finance.Storage.Pools;
 using NodaTime;
 
@@ -47,8 +48,8 @@ public sealed class StatementService(LedgerViews views, CloseService closes, Poo
         }
         var (pool, month, asAt, knownAt, withPence) = period.Value;
         // A closed month, as it stands, is its frozen record: served without drawing the open-month view.
-        if (asAt is null && knownAt is null && await views.IsClosedAsync(pool, month, cancellationToken)
-            && await closes.FrozenAsync(scope.PoolId, month, cancellationToken) is { } frozen)
+        if (asAt is null && knownAt is null && await views.RecentHeadAsync(pool, cancellationToken) is { } head && head.IsClosed(month)
+            && await FrozenLinkAsync(scope.PoolId, month, head, cancellationToken) is { } frozen)
         {
             return Outcome.Of(new StatementAnswer(null, frozen, withPence));
         }
@@ -59,6 +60,37 @@ public sealed class StatementService(LedgerViews views, CloseService closes, Poo
         }
         return Outcome.Of(new StatementAnswer(view, null, withPence, AsItStands: asAt is null && knownAt is null));
     }
+
+    /// <summary>
+    /// The close link of a closed month's frozen record, read from the chain (checked) once per ledger head and kept
+    /// for <see cref="LedgerRepository.StatementsBehindBy"/>: the statement's own bound. A close or reopen changes the
+    /// head's ETag, at once on this instance (its recent head is dropped when it writes) and within that second on
+    /// others, so a kept link is never used for a head it was not read under.
+    /// </summary>
+    private async Task<StoredLink?> FrozenLinkAsync(string poolId, FinancialMonth month, LedgerHead head, CancellationToken cancellationToken)
+    {
+        var key = string.Create(CultureInfo.InvariantCulture, $"{poolId}|{month.Year}|{month.Number}|{head.ETag}");
+        var now = clock.GetCurrentInstant();
+        if (frozenLinks.TryGetValue(key, out var kept) && now < kept.Until)
+        {
+            return kept.Link;
+        }
+        var link = await closes.FrozenAsync(poolId, month, cancellationToken);
+        if (link is not null)
+        {
+            if (frozenLinks.Count >= MaxFrozenLinksKept)
+            {
+                frozenLinks.Clear();
+            }
+            frozenLinks[key] = (link, now + Duration.FromTimeSpan(LedgerRepository.StatementsBehindBy));
+        }
+        return link;
+    }
+
+    private const int MaxFrozenLinksKept = 4096;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (StoredLink Link, Instant Until)> frozenLinks =
+        new(StringComparer.Ordinal);
 
     public async Task<Outcome<PositionAnswer>> PositionAsync(PoolInScope scope, PeriodRequest request, CancellationToken cancellationToken)
     {

@@ -119,6 +119,40 @@ public sealed class StatementFreshnessTests
         (await YtdActualsAsync(app, pool)).Should().Be(100_000);
     }
 
+    [Fact]
+    public async Task A_closed_month_asked_for_again_within_a_second_reads_nothing_and_a_reopen_here_shows_at_once()
+    {
+        await using var storage = await StorageProxy.ForAzuriteAsync();
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?> { [AppSettings.LedgerConnectionString.Key] = storage.ConnectionString });
+        var pool = await PoolScenario.CreateAsync(app);
+        using (var closed = await app.PostAsync($"{pool.Path}/closes/2024-25/1", pool.ManagerToken, JsonContent.Create(new { overrideReason = "Freshness test" })))
+        {
+            closed.IsSuccessStatusCode.Should().BeTrue(await closed.Content.ReadAsStringAsync());
+        }
+        var path = $"{pool.Path}/statements/2024-25/1";
+        var frozen = await FrozenRecordAsync(app, path, pool.Viewer);
+        frozen.Should().NotBeNull("a closed month is served from its frozen record");
+
+        storage.Clear();
+        (await FrozenRecordAsync(app, path, pool.Viewer)).Should().Be(frozen);
+        storage.Requests.Should().BeEmpty("the head and the close link read a moment ago, and the record's bytes, serve it again");
+
+        using (var reopened = await app.PostAsync($"{path.Replace("statements", "closes", StringComparison.Ordinal)}/reopen", pool.ManagerToken,
+                   JsonContent.Create(new { reason = "A late invoice" })))
+        {
+            reopened.IsSuccessStatusCode.Should().BeTrue(await reopened.Content.ReadAsStringAsync());
+        }
+        (await FrozenRecordAsync(app, path, pool.Viewer)).Should().BeNull("the instance that reopened the month draws it from the ledger at once");
+    }
+
+    /// <summary>The frozen record a statement was served from, or null when it was drawn from the ledger.</summary>
+    private static async Task<string?> FrozenRecordAsync(TestApp app, string path, string token)
+    {
+        using var response = await app.SendAsync(HttpMethod.Get, path, token);
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        return response.Headers.TryGetValues("X-Frozen-Statement", out var values) ? values.Single() : null;
+    }
+
     private static async Task<byte[]> BodyAsync(TestApp app, string path, string token)
     {
         using var response = await app.SendAsync(HttpMethod.Get, path, token);
