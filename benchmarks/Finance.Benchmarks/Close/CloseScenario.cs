@@ -242,10 +242,10 @@ internal sealed class CloseScenario : IScenario
     }
 
     private static async Task<Throughput> RawAsync(
-        Measured measured, CloseSet set, int journalRowsPerPool, CancellationToken cancellationToken, bool journalOnly = false)
+        Measured measured, CloseSet set, int entriesPerPool, CancellationToken cancellationToken, bool journalOnly = false)
     {
         Progress($"Raw baseline: reading the ledger {(journalOnly ? "journals" : "partitions")} of {set.Name}…");
-        var raw = await RawPartitionReads.RunAsync(measured.Tables, set, journalRowsPerPool, journalOnly, measured.AzuritePid, cancellationToken);
+        var raw = await RawPartitionReads.RunAsync(measured.Tables, set, entriesPerPool, journalOnly, measured.AzuritePid, cancellationToken);
         measured.Report.Throughputs.Add(raw);
         Progress($"  {raw.Seconds:0.00} s ({raw.Seconds * 1000 / set.Pools.Count:0.0} ms/pool)");
         return raw;

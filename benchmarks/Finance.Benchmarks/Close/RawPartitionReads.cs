@@ -22,9 +22,10 @@ internal static class RawPartitionReads
 
     /// <summary>Reads the partition of every pool of <paramref name="set"/>, or with <paramref name="journalOnly"/> only
     /// its journal rows (<c>RowKey</c> from <c>journal~</c>: what the ledger's ReadAllEntriesAsync asks for, which a close
-    /// does more than once), and checks each pool holds <paramref name="journalRowsPerPool"/> journal rows.</summary>
+    /// does more than once), and checks each pool's journal rows hold <paramref name="entriesPerPool"/> entries (a packed
+    /// row says how many in <c>EntryCount</c>; a row stored before packing is one).</summary>
     public static async Task<Throughput> RunAsync(
-        TableServiceClient service, CloseSet set, int journalRowsPerPool, bool journalOnly, int? azuritePid, CancellationToken cancellationToken)
+        TableServiceClient service, CloseSet set, int entriesPerPool, bool journalOnly, int? azuritePid, CancellationToken cancellationToken)
     {
         var table = service.GetTableClient(LedgerTable);
         var latenciesMs = new List<double>(set.Pools.Count);
@@ -38,17 +39,22 @@ internal static class RawPartitionReads
                 ? TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {JournalPrefix} and RowKey lt {JournalEnd}")
                 : TableClient.CreateQueryFilter($"PartitionKey eq {partition}");
             var sent = clock.Elapsed;
-            var (all, journal) = (0, 0);
+            var (all, journal, entries) = (0, 0, 0);
             await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
             {
                 all++;
-                journal += row.RowKey.StartsWith(JournalPrefix, StringComparison.Ordinal) ? 1 : 0;
+                if (row.RowKey.StartsWith(JournalPrefix, StringComparison.Ordinal))
+                {
+                    journal++;
+                    entries += row.GetInt32("EntryCount") ?? 1;
+                }
             }
             latenciesMs.Add((clock.Elapsed - sent).TotalMilliseconds);
             // Every entry set up must be there, or the floor is for less than the close reads.
-            if (journal != journalRowsPerPool || journalOnly && all != journal)
+            if (entries != entriesPerPool || journalOnly && all != journal)
             {
-                throw new InvalidOperationException($"Partition {partition} gave {all} rows, {journal} of them journal rows; set-up posted {journalRowsPerPool} entries.");
+                throw new InvalidOperationException(
+                    $"Partition {partition} gave {all} rows, {journal} of them journal rows holding {entries} entries; set-up posted {entriesPerPool}.");
             }
             rows += all;
         }
